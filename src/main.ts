@@ -1,0 +1,2 @@
+// Entry point (placeholder until the dispatcher lands).
+process.stdout.write('safeops\n');
