@@ -1,2 +1,62 @@
-// Entry point (placeholder until the dispatcher lands).
-process.stdout.write('safeops\n');
+// Entry point. Guarded commands take a hand-written fast path (their arguments belong to the
+// wrapped tool, byte for byte); everything else goes to the yargs CLI, loaded only then.
+import { GUARDED_TOOLS, type GuardedTool } from './command/types.js';
+import { EXIT, UsageError } from './util/errors.js';
+import { readEdge } from './util/edge.js';
+
+const VERSION = '0.1.0';
+
+/** Global options that may precede the command: --confirm=HOST / --confirm HOST. */
+function splitGlobal(argv: string[]): { confirm: string | null; rest: string[] } {
+  let confirm: string | null = null;
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (a.startsWith('--confirm=')) confirm = a.slice('--confirm='.length);
+    else if (a === '--confirm') {
+      if (i + 1 >= argv.length) throw new UsageError('--confirm needs the short host name, e.g. --confirm=db-01');
+      confirm = argv[++i]!;
+    } else break;
+    i++;
+  }
+  return { confirm, rest: argv.slice(i) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { confirm, rest } = splitGlobal(argv);
+  const cmd = rest[0];
+  const edge = readEdge();
+  const confirmValue = confirm ?? (edge.env.SAFEOPS_CONFIRM || null);
+  if (cmd !== undefined && (GUARDED_TOOLS as readonly string[]).includes(cmd)) {
+    const { runGuard } = await import('./guard/guard.js');
+    return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+  }
+  if (cmd === 'sudo' || cmd === 'exec') {
+    const args = cmd === 'exec' && rest[1] === '--' ? rest.slice(2) : rest.slice(1);
+    if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
+    const { runGuard } = await import('./guard/guard.js');
+    return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+  }
+  if (confirm !== null) throw new UsageError('--confirm only applies to a guarded command (rm, pg_ctl, pg_ctlcluster, wal-g, pgbackrest, pg_basebackup, systemctl, sudo, exec)');
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(VERSION + '\n');
+    return EXIT.ok;
+  }
+  const { runCli } = await import('./cli.js');
+  return runCli(rest, edge, VERSION);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`safeops: ${e.message}\nTry 'safeops --help'.\n`);
+      process.exit(EXIT.usage);
+    }
+    // Fail closed: whatever broke, nothing was run.
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`safeops: internal error, nothing was run: ${msg}\n`);
+    if (process.env.SAFEOPS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    process.exit(EXIT.internal);
+  },
+);

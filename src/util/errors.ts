@@ -10,6 +10,8 @@ export const EXIT = {
   ok: 0,
   declined: 1,
   usage: 2,
+  /** safeops itself failed (a bug, an unreadable /proc...): nothing ran. */
+  internal: 70,
   refused: 77,
   interrupted: 130,
 } as const;

@@ -1,0 +1,209 @@
+// One cluster's facts from its files and /proc (no SQL here; see sql.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClusterFacts, FootprintEntry, PidFile, Tri } from './types.js';
+import { aliasesOf, type Mount } from './mounts.js';
+import { canonical, exists, idChain, statId } from './paths.js';
+import { checkPostmasterPid, type Postmaster } from './proc.js';
+import { deriveRole } from './role.js';
+import { parsePgConf } from './pgconf.js';
+import { userName } from './users.js';
+
+/** Parse postmaster.pid (tolerates fewer than 8 lines: they appear over time). Pure. */
+export function parsePidFile(text: string): PidFile | null {
+  const lines = text.split('\n');
+  const pid = Number(lines[0]?.trim());
+  if (!lines[0] || !Number.isInteger(pid) || pid === 0) return null;
+  const num = (s: string | undefined) => (s && /^\s*\d+\s*$/.test(s) ? Number(s) : null);
+  const socketDir = lines[4]?.trim() || null;
+  return { pid, startEpoch: num(lines[2]), port: num(lines[3]), socketDir, status: lines[7]?.trim() || null };
+}
+
+/** DBState from pg_control (int32 at offset 16, stable since 9.x). */
+const PG_CONTROL_STATES = ['starting up', 'shut down', 'shut down in recovery', 'shutting down', 'in crash recovery', 'in archive recovery', 'in production'];
+
+function readPgControlState(dataDir: string): string | null {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(path.join(dataDir, 'global/pg_control'), 'r');
+    const buf = Buffer.alloc(20);
+    if (fs.readSync(fd, buf, 0, 20, 0) < 20) return null;
+    const state = buf.readInt32LE(16);
+    return PG_CONTROL_STATES[state] ?? `unknown state ${state}`;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** PG < 12: recovery.conf with standby_mode on = standby; without it = archive recovery. */
+function readRecoveryConf(dataDir: string): 'standby' | 'recovery' | null | 'unknown' {
+  try {
+    const conf = parsePgConf(fs.readFileSync(path.join(dataDir, 'recovery.conf'), 'utf8'));
+    const sm = (conf.get('standby_mode') ?? '').toLowerCase();
+    return ['on', 'true', 'yes', '1'].includes(sm) ? 'standby' : 'recovery';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : 'unknown';
+  }
+}
+
+/** A footprint entry with its ancestry ids and bind-mount aliases. */
+function entry(kind: FootprintEntry['kind'], p: string, mounts: Mount[], oid?: string): FootprintEntry {
+  const e: FootprintEntry = { kind, path: p, id: statId(p), chain: idChain(p), aliases: aliasesOf(p, mounts) };
+  if (oid !== undefined) e.oid = oid;
+  return e;
+}
+
+/** The data dir, the pg_wal symlink target, the tablespace targets, the Debian config dir. */
+function readFootprint(dataDir: string, mounts: Mount[], confDir: string | null, problems: string[]): FootprintEntry[] {
+  const fp: FootprintEntry[] = [entry('data', dataDir, mounts)];
+  for (const wal of ['pg_wal', 'pg_xlog']) {
+    const p = path.join(dataDir, wal);
+    try {
+      if (fs.lstatSync(p).isSymbolicLink()) fp.push(entry('wal', canonical(p).real, mounts));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') problems.push(`cannot see ${p} (permission denied): a pg_wal on another disk would be missed`);
+    }
+  }
+  const tbl = path.join(dataDir, 'pg_tblspc');
+  try {
+    for (const oid of fs.readdirSync(tbl)) {
+      const link = path.join(tbl, oid);
+      try {
+        if (fs.lstatSync(link).isSymbolicLink()) fp.push(entry('tablespace', canonical(link).real, mounts, oid));
+      } catch {
+        problems.push(`cannot read tablespace link ${link}`);
+      }
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') problems.push(`cannot list ${tbl} (permission denied): tablespaces on other disks would be missed`);
+  }
+  if (confDir) {
+    const c = canonical(confDir);
+    if (c.exists) fp.push(entry('config', c.real, mounts));
+  }
+  return fp;
+}
+
+export interface ReadClusterContext {
+  mounts: Mount[];
+  postmasters: Postmaster[];
+  now: Date;
+  debian: { version: string; name: string; confDir: string } | null;
+  discoveredBy: ClusterFacts['discoveredBy'];
+}
+
+/** Read every file-level fact of the cluster at canonical `dataDir`. Never throws. */
+export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFacts {
+  const problems: string[] = [];
+  const id = statId(dataDir);
+  let owner: ClusterFacts['owner'] = null;
+  try {
+    const st = fs.statSync(dataDir);
+    owner = { uid: st.uid, name: userName(st.uid) };
+  } catch (e) {
+    problems.push(`cannot stat ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+
+  let version: string | null = null;
+  try {
+    version = fs.readFileSync(path.join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    problems.push(code === 'EACCES' ? `cannot read ${dataDir} (permission denied): run safeops as root or the cluster's owner to know its files` : `no PG_VERSION in ${dataDir}`);
+  }
+  const f = (name: string): Tri => exists(path.join(dataDir, name));
+  const standbySignal = f('standby.signal');
+  const recoverySignal = f('recovery.signal');
+  const backupLabel = f('backup_label');
+  const hasPgControl = f('global/pg_control');
+  const promoteRequested = f('promote');
+  const recoveryConf = readRecoveryConf(dataDir);
+
+  // Liveness: postmaster.pid checked against /proc, and any postmaster whose data dir is this one.
+  let pidFile: PidFile | null = null;
+  let pidFileState: 'present' | 'absent' | 'unreadable' = 'absent';
+  try {
+    pidFile = parsePidFile(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8'));
+    pidFileState = 'present';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    pidFileState = code === 'ENOENT' || code === 'ENOTDIR' ? 'absent' : 'unreadable';
+  }
+  const fromProc = ctx.postmasters.find((pm) => pm.dataDir !== null && ((id && pm.dataDirId === id) || pm.dataDir === dataDir));
+  let running: Tri = false;
+  let runningSource: string;
+  let stalePidFile = false;
+  let pid: number | null = null;
+  if (pidFile) {
+    const check = checkPostmasterPid(pidFile.pid, pidFile.startEpoch, dataDir, id);
+    running = check.alive;
+    runningSource = check.detail;
+    if (check.alive === false) stalePidFile = true;
+    if (check.alive !== false) pid = Math.abs(pidFile.pid);
+  } else if (pidFileState === 'unreadable') {
+    running = 'unknown';
+    runningSource = 'postmaster.pid is not readable as this user';
+  } else {
+    runningSource = 'no postmaster.pid';
+  }
+  if (fromProc && running !== true) {
+    running = true;
+    pid = fromProc.pid;
+    runningSource = `postgres pid ${fromProc.pid} runs on this data directory (${fromProc.how === 'cwd' ? 'its working directory' : fromProc.how})` + (pidFileState === 'absent' ? '; its postmaster.pid is missing' : '');
+  } else if (running === 'unknown' && !fromProc) {
+    const unidentified = ctx.postmasters.filter((pm) => pm.dataDir === null);
+    if (unidentified.length === 0 && pidFileState === 'unreadable') {
+      running = false;
+      runningSource = 'no postgres process on this host serves this data directory (/proc)';
+    }
+  }
+  const pmStatus = running === true && pidFile && pid === Math.abs(pidFile.pid) ? pidFile.status : null;
+
+  const restoreInProgress: Tri =
+    running === true ? false : backupLabel === true || (version !== null && hasPgControl === false) ? true : backupLabel === 'unknown' || hasPgControl === 'unknown' ? 'unknown' : false;
+
+  const role = deriveRole({ running, standbySignal, recoverySignal, recoveryConf, promoteRequested, sql: null });
+  const facts: ClusterFacts = {
+    dataDir,
+    id,
+    name: ctx.debian ? `${ctx.debian.version}/${ctx.debian.name}` : path.basename(dataDir) || dataDir,
+    debian: ctx.debian,
+    discoveredBy: ctx.discoveredBy,
+    version,
+    footprint: readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems),
+    running,
+    runningSource,
+    pid,
+    port: running === true ? (pidFile?.port ?? null) : null,
+    socketDir: running === true ? (pidFile?.socketDir ?? null) : null,
+    pmStatus,
+    stalePidFile,
+    standbySignal,
+    recoverySignal,
+    recoveryConf,
+    backupLabel,
+    hasPgControl,
+    restoreInProgress,
+    promoteRequested,
+    pgControlState: readPgControlState(dataDir),
+    inRecovery: null,
+    role: role.role,
+    roleSource: role.source,
+    roleDetail: role.detail,
+    replication: null,
+    archiving: null,
+    owner,
+    observedAt: ctx.now.toISOString(),
+    problems,
+  };
+  if (running === true && !facts.port && fromProc) {
+    // No readable pid file: the port may still be on the command line (-p) or in the Debian config.
+    const pIdx = fromProc.argv.indexOf('-p');
+    if (pIdx > 0) facts.port = Number(fromProc.argv[pIdx + 1]) || null;
+  }
+  return facts;
+}

@@ -1,0 +1,147 @@
+// The one place facts are gathered: discovery, each cluster's files, /proc, and SQL when asked.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { ClusterFacts, HostFacts } from './types.js';
+import { discoverCandidates, watcherClusters, type Candidate } from './discover.js';
+import { readMounts, type Mount } from './mounts.js';
+import { canonical, statId } from './paths.js';
+import { listPostmasters, type Postmaster } from './proc.js';
+import { readCluster } from './cluster.js';
+import { deriveRole } from './role.js';
+import { parseConninfo, readPgConf } from './pgconf.js';
+import { findStateDir } from '../util/state-dir.js';
+
+export interface GatherEdge {
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  hostname: string;
+  shortHostname: string;
+  userName: string;
+}
+
+export interface GatherOptions {
+  config: Config;
+  edge: GatherEdge;
+  /** Extra data dirs to consider (found from the command's own targets). */
+  extra?: Candidate[];
+  /** Use the running watcher's cluster list as a hint (default true). */
+  useWatcher?: boolean;
+}
+
+/** The shared, per-gather snapshot of /proc and the mount table. */
+export interface ProcSnapshot {
+  postmasters: Postmaster[];
+  mounts: Mount[];
+}
+
+export function snapshotProc(): ProcSnapshot {
+  return { postmasters: listPostmasters(), mounts: readMounts() };
+}
+
+/** Everything knowable from files and /proc (synchronous, no SQL, no network). */
+export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapshotProc()): HostFacts {
+  const { config, edge } = opts;
+  const now = edge.now();
+  const confRoots = ['/etc/postgresql'];
+  if (edge.env.PG_CLUSTER_CONF_ROOT) confRoots.push(edge.env.PG_CLUSTER_CONF_ROOT);
+  const stateDir = opts.useWatcher === false ? null : findStateDir(edge.env);
+  const { candidates, problems } = discoverCandidates({
+    postmasters: snap.postmasters,
+    roots: config.discovery.roots,
+    configured: config.discovery.clusters,
+    limits: { maxDepth: config.discovery.maxDepth, maxDirs: 2000, maxEntries: 2000 },
+    debianConfRoots: confRoots,
+    watcher: stateDir ? watcherClusters(stateDir, 60, now.getTime()) : [],
+  });
+  candidates.push(...(opts.extra ?? []));
+
+  // Merge candidates that are the same directory (by dev:ino, else canonical path).
+  const merged = new Map<string, { dataDir: string; by: Set<Candidate['by']>; debian: Candidate['debian'] | null }>();
+  for (const c of candidates) {
+    const { real, exists } = canonical(c.path);
+    if (!exists) {
+      if (c.by === 'config') problems.push(`configured cluster ${c.path} does not exist`);
+      continue;
+    }
+    const key = statId(real) ?? real;
+    const m = merged.get(key) ?? { dataDir: real, by: new Set(), debian: null };
+    m.by.add(c.by);
+    if (c.debian) m.debian = c.debian;
+    merged.set(key, m);
+  }
+  const clusters: ClusterFacts[] = [];
+  for (const m of merged.values()) {
+    const c = readCluster(m.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: m.debian ?? null, discoveredBy: [...m.by] });
+    // A directory found by the scan or the watcher that is no data dir (PG_VERSION gone) is dropped.
+    if (c.version === null && !m.by.has('proc') && !m.by.has('debian') && !m.by.has('config') && c.running !== true && !c.problems.some((p) => p.includes('permission denied'))) continue;
+    if (c.role === 'standby' || c.role === 'recovering') c.replication = fileReplication(c);
+    clusters.push(c);
+  }
+  clusters.sort((a, b) => a.name.localeCompare(b.name) || a.dataDir.localeCompare(b.dataDir));
+  const known = new Set(clusters.map((c) => c.pid).filter((p): p is number => p !== null));
+  return {
+    hostname: edge.hostname,
+    shortHostname: edge.shortHostname,
+    clusters,
+    unidentifiedPostmasters: snap.postmasters.filter((pm) => pm.dataDir === null && !known.has(pm.pid)).map((pm) => ({ pid: pm.pid, why: pm.why })),
+    observedAt: now.toISOString(),
+    problems,
+  };
+}
+
+/** The upstream from primary_conninfo in the cluster's config files (when SQL cannot tell). */
+function fileReplication(c: ClusterFacts): ClusterFacts['replication'] {
+  const files = [path.join(c.dataDir, 'postgresql.auto.conf'), path.join(c.dataDir, 'postgresql.conf')];
+  if (c.debian) files.push(path.join(c.debian.confDir, 'postgresql.conf'));
+  if (c.recoveryConf !== null) files.unshift(path.join(c.dataDir, 'recovery.conf'));
+  for (const f of files) {
+    const ci = readPgConf(f)?.get('primary_conninfo');
+    if (ci) {
+      const { host, port } = parseConninfo(ci);
+      return { connectedStandbys: null, upstream: { host, port, conninfo: ci.replace(/password=\S+/g, 'password=***') }, receiverStatus: null, replayLagSeconds: null };
+    }
+  }
+  return null;
+}
+
+/** Count WAL segments waiting to be archived (archive_status/*.ready); null if unreadable. */
+function readyCount(c: ClusterFacts): number | null {
+  try {
+    return fs.readdirSync(path.join(c.dataDir, 'pg_wal', 'archive_status')).filter((f) => f.endsWith('.ready')).length;
+  } catch {
+    return null;
+  }
+}
+
+/** Roles to try for SQL: the configured one, else the data dir's owner, then the caller. */
+export function sqlUsers(c: ClusterFacts, config: Config, callerName: string): string[] {
+  if (config.sql.user) return [config.sql.user];
+  return [c.owner?.name, callerName, 'postgres'].filter((u): u is string => Boolean(u));
+}
+
+/** Add SQL facts to the running clusters selected, in parallel. Mutates and returns `host`. */
+export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => boolean, config: Config, callerName: string): Promise<HostFacts> {
+  const targets = host.clusters.filter((c) => c.running === true && select(c));
+  if (targets.length === 0) return host;
+  const { readSqlFacts } = await import('./sql.js');
+  await Promise.all(
+    targets.map(async (c) => {
+      const sql = await readSqlFacts(c, { users: sqlUsers(c, config, callerName), database: config.sql.database, connectTimeoutMs: config.sql.connectTimeoutMs });
+      const role = deriveRole({ running: c.running, standbySignal: c.standbySignal, recoverySignal: c.recoverySignal, recoveryConf: c.recoveryConf, promoteRequested: c.promoteRequested, sql: sql.ok ? { ok: true, inRecovery: sql.inRecovery, walReceiver: sql.walReceiver } : sql });
+      c.role = role.role;
+      c.roleSource = role.source;
+      c.roleDetail = role.detail;
+      if (sql.ok) {
+        c.inRecovery = sql.inRecovery;
+        if (!c.debian && sql.clusterName) c.name = sql.clusterName;
+        c.replication = { ...sql.replication, upstream: sql.replication.upstream ?? c.replication?.upstream ?? null };
+        c.archiving = { ...sql.archiving, readyCount: readyCount(c) };
+      } else {
+        c.inRecovery = 'unknown';
+        c.problems.push(sql.error);
+      }
+    }),
+  );
+  return host;
+}

@@ -1,0 +1,218 @@
+// /proc: running postmasters, and whether a pid from postmaster.pid is really that cluster's
+// postmaster (a stale pid file or a recycled pid must not look like a running server).
+import fs from 'node:fs';
+import path from 'node:path';
+import { canonical, rawPath, statId } from './paths.js';
+import { readPgConf } from './pgconf.js';
+
+/** Linux reports process start times in clock ticks; USER_HZ is 100 on every Linux ABI we run on. */
+const CLK_TCK = 100;
+
+let bootTimeCache: number | null | undefined;
+/** Boot time (epoch seconds) from /proc/stat `btime`. */
+export function bootTime(): number | null {
+  if (bootTimeCache !== undefined) return bootTimeCache;
+  try {
+    const m = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+    bootTimeCache = m ? Number(m[1]) : null;
+  } catch {
+    bootTimeCache = null;
+  }
+  return bootTimeCache;
+}
+
+export interface ProcStat {
+  ppid: number;
+  /** Field 22: start time in clock ticks since boot (identity of a pid across reuse). */
+  startTicks: number;
+  ttyNr: number;
+  uid: number | null;
+}
+
+/** Parse /proc/<pid>/stat; the comm field may contain spaces and parentheses. */
+export function parseProcStat(text: string): { ppid: number; startTicks: number; ttyNr: number } | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text.slice(close + 2).split(' ');
+  // After "pid (comm) ": f[0]=state(3) f[1]=ppid(4) ... f[4]=tty_nr(7) ... f[19]=starttime(22)
+  const ppid = Number(f[1]);
+  const ttyNr = Number(f[4]);
+  const startTicks = Number(f[19]);
+  if (!Number.isFinite(ppid) || !Number.isFinite(startTicks)) return null;
+  return { ppid, startTicks, ttyNr };
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  try {
+    const parsed = parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!parsed) return null;
+    let uid: number | null = null;
+    try {
+      uid = fs.statSync(`/proc/${pid}`).uid;
+    } catch {
+      uid = null;
+    }
+    return { ...parsed, uid };
+  } catch {
+    return null;
+  }
+}
+
+/** Start time of a process in epoch seconds, or null. */
+export function procStartEpoch(stat: ProcStat): number | null {
+  const bt = bootTime();
+  return bt === null ? null : bt + stat.startTicks / CLK_TCK;
+}
+
+export function readCmdline(pid: number): string[] | null {
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!raw) return null;
+    return raw.replace(/\0$/, '').split('\0');
+  } catch {
+    return null;
+  }
+}
+
+/** argv[0] of a postmaster (or a single-user backend): `postgres`/`postmaster`, not a `postgres: …` child title. */
+export function isPostmasterArgv(argv: string[]): boolean {
+  const a0 = argv[0] ?? '';
+  if (a0.includes(':') || a0.includes(' ')) return false;
+  const base = path.posix.basename(a0);
+  return base === 'postgres' || base === 'postmaster';
+}
+
+/** Data dir named on a postgres command line: -D X, -DX, --data-directory=X, -c data_directory=X, or via config_file. */
+export function dataDirFromArgv(argv: string[]): { dir: string | null; configFile: string | null } {
+  let dir: string | null = null;
+  let configFile: string | null = null;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    const setting = (kv: string) => {
+      const eq = kv.indexOf('=');
+      if (eq < 0) return;
+      const key = kv.slice(0, eq).replace(/-/g, '_');
+      const val = kv.slice(eq + 1);
+      if (key === 'data_directory') dir = val;
+      if (key === 'config_file') configFile = val;
+    };
+    if (a === '-D' && i + 1 < argv.length) dir = argv[++i]!;
+    else if (a.startsWith('-D') && a.length > 2) dir = a.slice(2);
+    else if (a === '-c' && i + 1 < argv.length) setting(argv[++i]!);
+    else if (a.startsWith('-c') && a.length > 2) setting(a.slice(2));
+    else if (a.startsWith('--')) setting(a.slice(2));
+  }
+  return { dir, configFile };
+}
+
+export interface Postmaster {
+  pid: number;
+  argv: string[];
+  uid: number | null;
+  /** Canonical data dir, or null when it cannot be told (then the postmaster is "unidentified"). */
+  dataDir: string | null;
+  dataDirId: string | null;
+  /** How the data dir was told: "cwd", "-D", "config_file", "PGDATA". */
+  how: string;
+  why: string;
+  startEpoch: number | null;
+}
+
+/** The data dir of a running postmaster: its cwd (it chdirs there) when readable, else its argv/env. */
+function identifyDataDir(pid: number, argv: string[]): { dir: string | null; how: string; why: string } {
+  try {
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    if (cwd.startsWith('/') && !cwd.endsWith(' (deleted)')) return { dir: cwd, how: 'cwd', why: '' };
+  } catch {
+    // not ours to read: fall back to the command line
+  }
+  const { dir, configFile } = dataDirFromArgv(argv);
+  if (dir && dir.startsWith('/')) return { dir, how: '-D', why: '' };
+  if (configFile && configFile.startsWith('/')) {
+    const conf = readPgConf(configFile);
+    const dd = conf?.get('data_directory');
+    if (dd && dd.startsWith('/')) return { dir: dd, how: 'config_file', why: '' };
+  }
+  try {
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const pg = env.find((e) => e.startsWith('PGDATA='));
+    if (pg) {
+      const v = pg.slice(7);
+      if (v.startsWith('/')) return { dir: v, how: 'PGDATA', why: '' };
+    }
+  } catch {
+    // environ is private to the owner and root
+  }
+  return { dir: null, how: 'none', why: dir ? `relative -D ${dir} and no readable cwd` : 'no -D on its command line and its cwd/environment are not readable as this user' };
+}
+
+/** Every postmaster (and single-user backend) running on the host. */
+export function listPostmasters(): Postmaster[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: Postmaster[] = [];
+  for (const e of entries) {
+    const c = e.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(e);
+    const argv = readCmdline(pid);
+    if (!argv || !isPostmasterArgv(argv)) continue;
+    const stat = readProcStat(pid);
+    // A postmaster's children keep argv[0] only when update_process_title is off; skip them.
+    if (stat && stat.ppid > 1) {
+      const parentArgv = readCmdline(stat.ppid);
+      if (parentArgv && isPostmasterArgv(parentArgv)) continue;
+    }
+    const { dir, how, why } = identifyDataDir(pid, argv);
+    let dataDir: string | null = null;
+    let dataDirId: string | null = null;
+    if (dir) {
+      const c2 = canonical(rawPath(dir, '/'));
+      dataDir = c2.real;
+      dataDirId = statId(dataDir);
+    }
+    out.push({ pid, argv, uid: stat?.uid ?? null, dataDir, dataDirId, how, why, startEpoch: stat ? procStartEpoch(stat) : null });
+  }
+  return out;
+}
+
+export type PidCheck =
+  | { alive: true; detail: string }
+  | { alive: false; detail: string }
+  | { alive: 'unknown'; detail: string };
+
+/**
+ * Is `pid` (line 1 of postmaster.pid) the live postmaster of the data dir `dataDirId`?
+ * Checks, in order: the process exists; it is a postgres/postmaster; its cwd is the data dir
+ * (readable as root or the owner); else its start time matches line 3 of the pid file.
+ */
+export function checkPostmasterPid(pid: number, startEpoch: number | null, dataDir: string, dataDirId: string | null): PidCheck {
+  const p = Math.abs(pid); // negative: a single-user backend
+  if (!Number.isInteger(p) || p <= 0) return { alive: false, detail: `postmaster.pid holds no valid pid (${pid})` };
+  const argv = readCmdline(p);
+  if (!argv) {
+    return fs.existsSync(`/proc/${p}`) ? { alive: 'unknown', detail: `pid ${p} exists but its command line is not readable` } : { alive: false, detail: `stale postmaster.pid: pid ${p} is not running` };
+  }
+  if (!isPostmasterArgv(argv)) return { alive: false, detail: `stale postmaster.pid: pid ${p} is now "${argv.join(' ').slice(0, 60)}", not a postgres server` };
+  try {
+    const cwd = fs.readlinkSync(`/proc/${p}/cwd`);
+    const cwdId = statId(`/proc/${p}/cwd`);
+    if ((dataDirId && cwdId === dataDirId) || cwd === dataDir) return { alive: true, detail: `pid ${p} is a postgres server whose working directory is the data directory` };
+    return { alive: false, detail: `stale postmaster.pid: pid ${p} is a postgres server of another data directory (${cwd})` };
+  } catch {
+    // cwd not readable (another user): fall back to the start time
+  }
+  const stat = readProcStat(p);
+  const started = stat ? procStartEpoch(stat) : null;
+  if (startEpoch !== null && started !== null) {
+    if (Math.abs(started - startEpoch) <= 2) return { alive: true, detail: `pid ${p} is a postgres server started when the pid file was written` };
+    return { alive: false, detail: `stale postmaster.pid: pid ${p} is a postgres server started at another time (pid reused)` };
+  }
+  const { dir } = dataDirFromArgv(argv);
+  if (dir && canonical(dir).real === dataDir) return { alive: true, detail: `pid ${p} is a postgres server started with -D ${dir}` };
+  return { alive: 'unknown', detail: `pid ${p} is a postgres server, but safeops cannot tell which data directory it serves (run as root)` };
+}

@@ -1,0 +1,114 @@
+// SQL facts over the cluster's Unix socket (recovery, replication, archiving). Loaded lazily:
+// it pulls in `pg`, which a harmless command must never pay for.
+import pg from 'pg';
+import type { ArchivingFacts, ClusterFacts, ReplicationFacts } from './types.js';
+import { parseConninfo } from './pgconf.js';
+
+export interface SqlOptions {
+  /** Roles to try in order (peer auth: the first that the server accepts). */
+  users: string[];
+  database: string;
+  connectTimeoutMs: number;
+}
+
+export type SqlFacts =
+  | { ok: true; user: string; inRecovery: boolean; walReceiver: boolean; clusterName: string | null; replication: ReplicationFacts; archiving: ArchivingFacts }
+  | { ok: false; error: string };
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v ? String(v) : null);
+
+/** One connection attempt as `user`; throws on failure. */
+async function connect(host: string, port: number, user: string, opts: SqlOptions): Promise<pg.Client> {
+  const client = new pg.Client({
+    host,
+    port,
+    user,
+    database: opts.database,
+    connectionTimeoutMillis: opts.connectTimeoutMs,
+    statement_timeout: opts.connectTimeoutMs,
+    query_timeout: opts.connectTimeoutMs,
+    application_name: 'safeops',
+  });
+  client.on('error', () => {
+    /* a dropped connection must not crash the caller: the query fails instead */
+  });
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Optional queries (privileges vary): null when not allowed. */
+async function tryQuery(client: pg.Client, sql: string): Promise<Row[] | null> {
+  try {
+    return (await client.query(sql)).rows as Row[];
+  } catch {
+    return null;
+  }
+}
+
+/** Read the SQL facts of a running cluster. Never throws. */
+export async function readSqlFacts(c: Pick<ClusterFacts, 'socketDir' | 'port' | 'dataDir'>, opts: SqlOptions): Promise<SqlFacts> {
+  if (!c.port) return { ok: false, error: 'port unknown (postmaster.pid not readable)' };
+  const host = c.socketDir || '/var/run/postgresql';
+  const errors: string[] = [];
+  let client: pg.Client | null = null;
+  let user = '';
+  for (const u of [...new Set(opts.users)]) {
+    try {
+      client = await connect(host, c.port, u, opts);
+      user = u;
+      break;
+    } catch (e) {
+      errors.push(`as ${u}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!client) return { ok: false, error: `cannot connect to ${host}:${c.port} (${errors.join('; ') || 'no role to try'}); see README "SQL facts as root"` };
+  try {
+    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am")).rows[0] as Row;
+    const inRecovery = base.rec === true;
+    const replication: ReplicationFacts = { connectedStandbys: null, upstream: null, receiverStatus: null, replayLagSeconds: null };
+    let walReceiver = false;
+    if (!inRecovery) {
+      const rows = await tryQuery(client, 'select application_name, client_addr::text as addr, state, sync_state, extract(epoch from replay_lag)::float8 as lag from pg_stat_replication');
+      if (rows) replication.connectedStandbys = rows.map((r) => ({ application: String(r.application_name ?? ''), clientAddr: (r.addr as string) ?? null, state: (r.state as string) ?? null, syncState: (r.sync_state as string) ?? null, replayLagSeconds: num(r.lag) }));
+    } else {
+      const recv = await tryQuery(client, 'select status, sender_host, sender_port from pg_stat_wal_receiver');
+      if (recv && recv[0]) {
+        walReceiver = true;
+        replication.receiverStatus = (recv[0].status as string) ?? null;
+        if (recv[0].sender_host || recv[0].sender_port) replication.upstream = { host: (recv[0].sender_host as string) ?? null, port: num(recv[0].sender_port), conninfo: '' };
+      }
+      const ci = await tryQuery(client, "select current_setting('primary_conninfo') as ci");
+      const conninfo = ci?.[0]?.ci ? String(ci[0].ci) : '';
+      if (conninfo) {
+        const { host: h, port: p } = parseConninfo(conninfo);
+        replication.upstream = { host: replication.upstream?.host ?? h, port: replication.upstream?.port ?? p, conninfo: conninfo.replace(/password=\S+/g, 'password=***') };
+      }
+      const lag = await tryQuery(client, 'select extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag');
+      replication.replayLagSeconds = num(lag?.[0]?.lag);
+    }
+    const arch = (await tryQuery(client, 'select archived_count, failed_count, last_archived_time, last_failed_time, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, \'-infinity\'), false) as failing from pg_stat_archiver'))?.[0];
+    const archiving: ArchivingFacts = {
+      mode: (base.am as string) ?? null,
+      archivedCount: num(arch?.archived_count),
+      failedCount: num(arch?.failed_count),
+      lastArchivedAt: iso(arch?.last_archived_time),
+      lastFailedAt: iso(arch?.last_failed_time),
+      lastFailedWal: (arch?.last_failed_wal as string) ?? null,
+      failing: arch?.failing === true,
+      readyCount: null,
+    };
+    return { ok: true, user, inRecovery, walReceiver, clusterName: (base.cn as string) || null, replication, archiving };
+  } catch (e) {
+    return { ok: false, error: `query failed: ${(e as Error).message.split('\n')[0]}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

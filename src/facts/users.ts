@@ -1,0 +1,20 @@
+// uid -> user name from /etc/passwd (read once per process).
+import fs from 'node:fs';
+
+let byUid: Map<number, string> | null = null;
+
+/** The login name for a uid, or null if /etc/passwd does not know it. */
+export function userName(uid: number): string | null {
+  if (!byUid) {
+    byUid = new Map();
+    try {
+      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length >= 3 && f[0]) byUid.set(Number(f[2]), f[0]);
+      }
+    } catch {
+      // no passwd: names stay unknown
+    }
+  }
+  return byUid.get(uid) ?? null;
+}

@@ -1,0 +1,210 @@
+// A guarded command, start to end: parse, gather facts, decide, confirm, re-read, run, audit.
+import { randomUUID } from 'node:crypto';
+import type { GuardedTool, ParsedCommand } from '../command/types.js';
+import { parseExec, parseGuarded, parseSudo } from '../command/parse.js';
+import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
+import { addSqlFacts, gatherFileFacts, snapshotProc } from '../facts/gather.js';
+import { candidatesFromCommand, resolveCommand, resolveProtected } from '../facts/resolve.js';
+import type { ClusterFacts, HostFacts } from '../facts/types.js';
+import { decide } from '../policy/decide.js';
+import type { Verdict } from '../policy/types.js';
+import { appendAudit, auditPath } from '../audit/log.js';
+import { resolveBinary } from '../run/resolve-bin.js';
+import { exitLike, runInherit } from '../run/spawn.js';
+import { EXIT } from '../util/errors.js';
+import type { Edge } from '../util/edge.js';
+import { colorLevel, formatVerdict } from './report.js';
+
+export interface GuardRequest {
+  mode: 'tool' | 'sudo' | 'exec';
+  tool?: GuardedTool;
+  args: string[];
+  /** --confirm=HOST (or SAFEOPS_CONFIRM): a non-interactive confirmation. */
+  confirm: string | null;
+  /** Path of the running safeops (so a shim that is safeops is never taken for the real tool). */
+  selfPath: string | null;
+}
+
+interface Evaluation {
+  facts: HostFacts;
+  verdict: Verdict;
+}
+
+/** Facts + decision for a parsed command; SQL only for running clusters the command touches. */
+export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge: Edge): Promise<Evaluation> {
+  if (parsed.ops.length === 0) {
+    // Nothing destructive in the command line: no facts needed (the fast path).
+    const facts: HostFacts = { hostname: edge.hostname, shortHostname: edge.shortHostname, clusters: [], unidentifiedPostmasters: [], observedAt: edge.now().toISOString(), problems: [] };
+    return { facts, verdict: { kind: 'allow', strong: false, reasons: [], touched: [], warnings: [], promoteUpstreams: [], dryRunArgv: null } };
+  }
+  const snap = snapshotProc();
+  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd) }, snap);
+  const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
+  const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };
+  let verdict = decide(command, facts, policy);
+  const touched = new Set(verdict.touched);
+  if (facts.clusters.some((c) => touched.has(c.dataDir) && c.running === true)) {
+    await addSqlFacts(facts, (c) => touched.has(c.dataDir), loaded.config, edge.userName);
+    verdict = decide(command, facts, policy);
+  }
+  return { facts, verdict };
+}
+
+/** What the operator confirmed about each touched cluster: if it changes, the answer is void. */
+export function stateKey(facts: HostFacts, dataDirs: string[]): string {
+  return dataDirs
+    .map((d) => facts.clusters.find((c) => c.dataDir === d))
+    .map((c) => (c ? `${c.dataDir}=${String(c.running)}/${c.role}` : 'gone'))
+    .sort()
+    .join(';');
+}
+
+function touchedClusters(facts: HostFacts, v: Verdict): ClusterFacts[] {
+  return facts.clusters.filter((c) => v.touched.includes(c.dataDir));
+}
+
+function parse(req: GuardRequest, env: NodeJS.ProcessEnv): ParsedCommand {
+  if (req.mode === 'sudo') return parseSudo(req.args, env);
+  if (req.mode === 'exec') return parseExec(req.args, env);
+  return parseGuarded(req.tool!, req.args, env);
+}
+
+type Confirmation = { method: 'flag' | 'screen' | 'prompt' | 'none'; matched: boolean; typed: string[] };
+type ConfirmOutcome = { outcome: 'confirmed'; confirmation: Confirmation; verdict: Verdict; facts: HostFacts } | { outcome: 'declined' | 'interrupted' | 'refused'; confirmation: Confirmation; verdict: Verdict; facts: HostFacts };
+
+/** Ask the operator (screen, or plain prompt if the screen cannot load), or check --confirm. */
+async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation, loaded: LoadedConfig, edge: Edge): Promise<ConfirmOutcome> {
+  if (req.confirm !== null) {
+    const matched = req.confirm === edge.shortHostname || req.confirm === edge.hostname;
+    return { outcome: matched ? 'confirmed' : 'declined', confirmation: { method: 'flag', matched, typed: [req.confirm] }, verdict: ev.verdict, facts: ev.facts };
+  }
+  if (!edge.stdinIsTTY || !edge.stdoutIsTTY) {
+    return { outcome: 'refused', confirmation: { method: 'none', matched: false, typed: [] }, verdict: ev.verdict, facts: ev.facts };
+  }
+  const refresh = async () => {
+    const again = await evaluate(parsed, loaded, edge);
+    return { verdict: again.verdict, clusters: touchedClusters(again.facts, again.verdict) };
+  };
+  try {
+    const ui = await import('../ui/run.js');
+    const { measurePaths } = await import('../facts/size.js');
+    const { probeUpstream } = await import('../facts/upstream.js');
+    const { runDryRun } = await import('../run/dry-run.js');
+    const result = await ui.runConfirmation({
+      host: edge.hostname,
+      shortHost: edge.shortHostname,
+      argv: parsed.argv,
+      verdict: ev.verdict,
+      clusters: touchedClusters(ev.facts, ev.verdict),
+      refresh,
+      measure: (paths, onProgress) => measurePaths(paths, onProgress),
+      dryRun: (argv) => runDryRun(argv, { timeoutMs: 60_000 }),
+      probeUpstream: (host, port) => probeUpstream(host, port, { timeoutMs: 1500 }),
+      noColor: colorLevel(edge.env, true) === 0,
+    });
+    const typed = 'typed' in result ? result.typed : [];
+    if (result.outcome === 'confirmed') return { outcome: 'confirmed', confirmation: { method: 'screen', matched: true, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
+    if (result.outcome === 'refused') return { outcome: 'refused', confirmation: { method: 'screen', matched: false, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
+    return { outcome: result.outcome, confirmation: { method: 'screen', matched: false, typed }, verdict: ev.verdict, facts: ev.facts };
+  } catch (e) {
+    process.stderr.write(`safeops: the confirmation screen could not start (${(e as Error).message}); asking plainly.\n`);
+  }
+  const { askPlain } = await import('./confirm-plain.js');
+  const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
+  if (ev.verdict.strong) for (const c of touchedClusters(ev.facts, ev.verdict)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
+  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, process.stderr.isTTY), headline: 'CONFIRM' });
+  const r = await askPlain(text, prompts);
+  const typed = 'typed' in r ? r.typed : [];
+  return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts };
+}
+
+function mergeClusters(all: ClusterFacts[], fresh: ClusterFacts[]): ClusterFacts[] {
+  return all.map((c) => fresh.find((f) => f.dataDir === c.dataDir) ?? c);
+}
+
+/** Roles of the touched clusters, for the audit log. */
+function rolesSeen(facts: HostFacts, v: Verdict) {
+  return touchedClusters(facts, v).map((c) => ({ cluster: c.name, dataDir: c.dataDir, running: c.running, role: c.role, source: c.roleSource, detail: c.roleDetail }));
+}
+
+/** Run a guarded command to the end; returns the exit code (or exits like the child did). */
+export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
+  const loaded = loadConfig(edge.env);
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  const parsed = parse(req, edge.env);
+  const id = randomUUID();
+  const logFile = auditPath(edge.env, loaded.config.audit.path, edge.uid);
+  const base = { id, time: '', user: edge.userName, uid: edge.uid, sudoUser: edge.sudoUser, tty: edge.tty, cwd: edge.cwd, host: edge.hostname, argv: parsed.argv, tool: parsed.tool };
+  /** Audit, fsynced; returns false when the log cannot be written. */
+  const audit = (rec: Record<string, unknown>): boolean => {
+    try {
+      appendAudit(logFile, { ...base, time: edge.now().toISOString(), ...rec });
+      return true;
+    } catch (e) {
+      process.stderr.write(`safeops: cannot write the audit log ${logFile}: ${(e as Error).message}\n`);
+      return false;
+    }
+  };
+  const level = colorLevel(edge.env, Boolean(process.stderr.isTTY));
+  const say = (v: Verdict, headline: string) => process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, headline }));
+
+  let ev = await evaluate(parsed, loaded, edge);
+  let confirmation: Confirmation = { method: 'none', matched: false, typed: [] };
+  const record = (decision: string, exitCode: number | null, v: Verdict, facts: HostFacts) =>
+    audit({ event: 'decision', decision, strong: v.strong, reasons: v.reasons, roles: rolesSeen(facts, v), confirmation, exitCode, ran: exitCode === null });
+
+  if (ev.verdict.kind === 'refuse') {
+    say(ev.verdict, 'REFUSED — nothing was run');
+    record('refuse', EXIT.refused, ev.verdict, ev.facts);
+    return EXIT.refused;
+  }
+  let confirmedKey: string | null = null;
+  if (ev.verdict.kind === 'confirm') {
+    const c = await confirm(req, parsed, ev, loaded, edge);
+    confirmation = c.confirmation;
+    if (c.outcome !== 'confirmed') {
+      const code = c.outcome === 'interrupted' ? EXIT.interrupted : c.outcome === 'declined' ? EXIT.declined : EXIT.refused;
+      if (c.outcome === 'refused' && c.confirmation.method === 'none')
+        say(c.verdict, `REFUSED — needs a typed confirmation and there is no terminal; pass --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM) to confirm from a script`);
+      else if (c.outcome === 'refused') say(c.verdict, 'REFUSED — the facts changed while the confirmation was open; nothing was run');
+      else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
+      record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
+      return code;
+    }
+    ev = { verdict: c.verdict, facts: c.facts };
+    confirmedKey = stateKey(ev.facts, ev.verdict.touched);
+  }
+
+  // Re-read the facts right before running: a role may have changed while the operator read.
+  if (ev.verdict.touched.length || confirmedKey !== null) {
+    const again = await evaluate(parsed, loaded, edge);
+    const changed = confirmedKey !== null && stateKey(again.facts, again.verdict.touched) !== confirmedKey;
+    if (again.verdict.kind === 'refuse' || changed || (again.verdict.kind === 'confirm' && confirmedKey === null)) {
+      const headline = again.verdict.kind === 'refuse' ? 'REFUSED — the facts changed just before running; nothing was run' : 'NOT RUN — the facts changed after your confirmation; run the command again';
+      say(again.verdict, headline);
+      const code = again.verdict.kind === 'refuse' ? EXIT.refused : EXIT.declined;
+      record(again.verdict.kind === 'refuse' ? 'refuse' : 'declined', code, again.verdict, again.facts);
+      return code;
+    }
+    ev = again;
+  }
+
+  const innerEnv = { ...edge.env };
+  const name = parsed.argv[0]!;
+  const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath);
+  if (!file) {
+    process.stderr.write(`safeops: ${name}: command not found on PATH (safeops' own shims excluded)\n`);
+    record(ev.verdict.kind, 127, ev.verdict, ev.facts);
+    return 127;
+  }
+  const wrote = record(ev.verdict.kind === 'confirm' ? 'confirmed' : 'allow', null, ev.verdict, ev.facts);
+  if (!wrote && ev.verdict.kind === 'confirm') {
+    process.stderr.write('safeops: refusing a confirmed command without an audit record; fix the audit log path (SAFEOPS_AUDIT_LOG).\n');
+    return EXIT.refused;
+  }
+  const result = await runInherit(file, parsed.argv, { env: innerEnv });
+  if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
+  audit({ event: 'exit', exitCode: result.code, signal: result.signal });
+  exitLike(result);
+}

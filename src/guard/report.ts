@@ -1,0 +1,34 @@
+// The text an operator reads on a refusal or a plain confirmation: host first, then for each
+// reason the cluster, its role in words, how it was known, and the safe next step.
+import { Chalk } from 'chalk';
+import type { Verdict } from '../policy/types.js';
+
+/** Shell-quote argv for display (one line, exactly what would run). */
+export function quoteArgv(argv: string[]): string {
+  return argv.map((a) => (a !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ').replace(/\n/g, '\\n');
+}
+
+/** Colour is on only for a terminal that wants it (NO_COLOR, TERM=dumb turn it off). */
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
+  if (env.NO_COLOR || env.TERM === 'dumb' || !isTTY) return 0;
+  return 1;
+}
+
+/** Format a verdict for stderr. */
+export function formatVerdict(v: Verdict, opts: { host: string; argv: string[]; level: 0 | 1; headline: string }): string {
+  const c = new Chalk({ level: opts.level });
+  const lines: string[] = [];
+  const banner = v.kind === 'refuse' ? c.bold.white.bgRed : v.kind === 'confirm' ? c.bold.black.bgYellow : c.bold;
+  lines.push(banner(` ${opts.headline} `) + ' ' + c.bold(`on host ${opts.host}`));
+  lines.push(`  command: ${quoteArgv(opts.argv)}`);
+  for (const r of v.reasons) {
+    const tag = r.verdict === 'refuse' ? c.red.bold('REFUSE') : r.verdict === 'confirm' ? c.yellow.bold('CONFIRM') : 'note';
+    lines.push('');
+    lines.push(`  ${tag}  ${r.what}`);
+    if (r.role) lines.push(`    role:  ${r.cluster ? `${r.cluster} is ` : ''}${c.bold(r.role)}`);
+    if (r.how) lines.push(`    known: ${r.how}`);
+    lines.push(`    next:  ${r.next}`);
+  }
+  for (const w of v.warnings) lines.push('', `  ${c.yellow.bold('WARNING')} ${w}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,203 @@
+// decide(command, facts, config): the decision table of SPEC §2 as a pure function.
+import type { Command, ResolvedOp, ResolvedPath, ResolvedRef } from '../command/types.js';
+import type { ConfigProblem } from '../config/schema.js';
+import type { ResolvedProtect } from '../facts/resolve.js';
+import type { ClusterFacts, HostFacts } from '../facts/types.js';
+import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
+import { touchedEntries, touchesPlace } from './touch.js';
+import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
+
+/** What decide() needs of the configuration (protected paths already resolved). */
+export interface PolicyConfig {
+  protect: ResolvedProtect[];
+  /** Config problems that may hide protection: allowed rm/restore become confirmations. */
+  degraded: ConfigProblem[];
+}
+
+type Row = 'remove' | 'write-into' | 'stop' | 'stop-hard' | 'promote';
+interface Cell {
+  verdict: VerdictKind;
+  strong?: boolean;
+}
+
+/** SPEC §2, row by column. "—" cells (nothing to stop) are allow: the tool itself reports it. */
+const TABLE: Record<Row, Record<ClusterState, Cell>> = {
+  remove: { 'running-primary': { verdict: 'refuse' }, 'running-standby': { verdict: 'refuse' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'confirm', strong: true }, unknown: { verdict: 'refuse' } },
+  'write-into': { 'running-primary': { verdict: 'refuse' }, 'running-standby': { verdict: 'refuse' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'confirm' }, unknown: { verdict: 'refuse' } },
+  stop: { 'running-primary': { verdict: 'confirm' }, 'running-standby': { verdict: 'allow' }, 'stopped-standby': { verdict: 'allow' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
+  'stop-hard': { 'running-primary': { verdict: 'confirm', strong: true }, 'running-standby': { verdict: 'confirm' }, 'stopped-standby': { verdict: 'allow' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
+  promote: { 'running-primary': { verdict: 'allow' }, 'running-standby': { verdict: 'confirm' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
+};
+
+const RANK: Record<VerdictKind, number> = { allow: 0, confirm: 1, refuse: 2 };
+
+interface Acc {
+  reasons: Reason[];
+  strong: boolean;
+  touched: Set<string>;
+  warnings: string[];
+  promoteUpstreams: Verdict['promoteUpstreams'];
+  dryRunArgv: string[] | null;
+}
+
+function verb(op: ResolvedOp, command: Command): string {
+  const tool = command.parsed.tool ?? 'the command';
+  switch (op.type) {
+    case 'remove':
+      return op.recursive ? 'rm -r would delete' : 'rm would delete';
+    case 'write-into':
+      return `${op.tool} would write into`;
+    case 'stop':
+      return `${tool} ${op.restart ? 'restart' : 'stop'} (mode ${op.mode}) would shut down`;
+    case 'kill':
+      return `${tool} kill ${op.signal} would signal`;
+    case 'promote':
+      return `${tool} promote would promote`;
+    default:
+      return tool;
+  }
+}
+
+/** The safe next step for a cell, in the operator's words. */
+function nextStep(row: Row, state: ClusterState, c: ClusterFacts, host: string): string {
+  const here = `You are on ${host}: if you meant another host, run it there.`;
+  const unknownHelp = 'safeops could not tell its role: run as root, or set sql.user to a monitoring role (README "SQL facts as root").';
+  if (row === 'remove' || row === 'write-into') {
+    if (state === 'unknown') return `${unknownHelp} ${here}`;
+    if (state === 'running-primary' || state === 'running-standby') return `Stop the cluster first (${stopHint(c)}), then run it again. ${here}`;
+    return row === 'remove' ? `Make sure nothing else holds the only copy of this data (a backup, a running standby elsewhere). ${here}` : `Restoring replaces this cluster's data. ${here}`;
+  }
+  if (row === 'promote') return state === 'running-standby' || state === 'unknown' ? 'Promoting makes this node a primary: stop or fence the old primary first, or you get two primaries (split brain).' : here;
+  if (state === 'running-primary') return `This is the PRIMARY: clients lose their connections until it is started again${row === 'stop-hard' ? ', and an immediate stop or kill means crash recovery at the next start' : ''}. If you meant a standby, check the host and cluster.`;
+  if (state === 'unknown') return `${unknownHelp}`;
+  return here;
+}
+
+/** Apply the table to every cluster an op touches. */
+function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: string): VerdictKind {
+  const state = clusterState(c);
+  let cell = TABLE[row][state];
+  // A stopped restore-in-progress is what operators clean up: confirmed, never "the only copy".
+  if (row === 'remove' && state === 'stopped' && c.restoreInProgress === true) cell = { verdict: 'confirm' };
+  acc.touched.add(c.dataDir);
+  if (cell.verdict === 'allow') return 'allow';
+  if (cell.strong) acc.strong = true;
+  acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state, role: roleWords(c), how: howKnown(c), what: `${what} ${clusterLabel(c)}`, next: nextStep(row, state, c, host) });
+  return cell.verdict;
+}
+
+/** remove / write-into: targets against every footprint and protected path. */
+function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPath[], recursive: boolean, facts: HostFacts, config: PolicyConfig, what: string): VerdictKind {
+  let worst: VerdictKind = 'allow';
+  const bump = (v: VerdictKind) => {
+    if (RANK[v] > RANK[worst]) worst = v;
+  };
+  for (const t of targets) {
+    let touchedAny = false;
+    for (const c of facts.clusters) {
+      const entries = touchedEntries(t, c, recursive);
+      if (entries.length === 0) continue;
+      touchedAny = true;
+      const parts = entries.map((e) => (e.kind === 'data' ? 'its data directory' : e.kind === 'wal' ? `its pg_wal on ${e.path}` : e.kind === 'tablespace' ? `its tablespace ${e.path}` : `its configuration ${e.path}`));
+      bump(judgeCluster(acc, row, c, `${what} ${t.arg} (${parts.join(', ')}) of`, facts.hostname));
+    }
+    for (const p of config.protect) {
+      if (!touchesPlace(t, p, recursive)) continue;
+      touchedAny = true;
+      bump(p.action);
+      acc.reasons.push({ verdict: p.action, cluster: null, dataDir: null, state: null, role: null, how: 'safeops config "protect"', what: `${what} ${t.arg}, which is protected: ${p.path} (${p.reason})`, next: p.action === 'refuse' ? 'This path is protected by the host\'s safeops config; change the config if this is really intended.' : 'Make sure this is the host and the path you mean.' });
+    }
+    if (row === 'write-into') {
+      if (t.cwdInside) {
+        bump('refuse');
+        acc.reasons.push({ verdict: 'refuse', cluster: null, dataDir: null, state: null, role: null, how: 'your working directory', what: `your current directory is inside the destination ${t.real}`, next: 'cd out of it first (e.g. cd /) and run it again: a log written there with tee corrupts the restore, as in the matrix.org incident.' });
+      }
+      if (t.nonEmpty && !touchedAny) {
+        bump('confirm');
+        acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: 'the destination directory', what: `the destination ${t.real} is not empty`, next: 'Restoring into a non-empty directory overwrites or mixes files: check it holds nothing you need.' });
+      }
+    }
+    if (!touchedAny && worst === 'allow' && config.degraded.length) {
+      bump('confirm');
+      const d = config.degraded[0]!;
+      acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `config ${d.file}`, what: `safeops cannot tell which paths are protected: ${d.file}${d.key === '(file)' ? '' : ` key ${d.key}`}: ${d.message}`, next: 'Fix the config file (safeops status shows every problem); until then destructive commands ask first.' });
+    }
+  }
+  if ((recursive || row === 'write-into') && facts.unidentifiedPostmasters.length && targets.length) {
+    bump('confirm');
+    acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: 'running, data directory unknown', how: facts.unidentifiedPostmasters.map((u) => `pid ${u.pid}: ${u.why}`).join('; '), what: `${what} a tree that may hold the data of a running postgres safeops cannot locate`, next: 'Run safeops as root so it can see where every running server keeps its data.' });
+  }
+  return worst;
+}
+
+/** stop / kill / promote: the clusters each reference names. */
+function judgeRefs(acc: Acc, row: Row, refs: ResolvedRef[], facts: HostFacts, what: string): VerdictKind {
+  let worst: VerdictKind = 'allow';
+  for (const r of refs) {
+    for (const dd of r.dataDirs) {
+      const c = facts.clusters.find((x) => x.dataDir === dd);
+      if (!c) continue;
+      const v = judgeCluster(acc, row, c, what, facts.hostname);
+      if (RANK[v] > RANK[worst]) worst = v;
+      if (row === 'promote' && v !== 'allow' && c.replication?.upstream) acc.promoteUpstreams.push({ dataDir: c.dataDir, host: c.replication.upstream.host, port: c.replication.upstream.port });
+    }
+    if (r.unresolved) {
+      const cell = TABLE[row].unknown;
+      if (RANK[cell.verdict] > RANK[worst]) worst = cell.verdict;
+      acc.reasons.push({ verdict: cell.verdict, cluster: null, dataDir: null, state: 'unknown', role: 'UNKNOWN (treated as primary)', how: r.unresolved, what: `${what} a cluster safeops cannot identify`, next: 'Name the cluster explicitly (pg_ctl -D DIR, pg_ctlcluster VER NAME) or run safeops as root.' });
+    }
+  }
+  return worst;
+}
+
+/** The verdict for a command on this host. Pure: everything it needs is in its arguments. */
+export function decide(command: Command, facts: HostFacts, config: PolicyConfig): Verdict {
+  const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null };
+  let worst: VerdictKind = 'allow';
+  for (const op of command.ops) {
+    let v: VerdictKind = 'allow';
+    const what = verb(op, command);
+    switch (op.type) {
+      case 'remove':
+        v = judgePaths(acc, 'remove', op.targets, op.recursive, facts, config, what);
+        break;
+      case 'write-into':
+        v = judgePaths(acc, 'write-into', op.targets, true, facts, config, what);
+        for (const u of op.unresolved) {
+          v = 'refuse';
+          acc.reasons.push({ verdict: 'refuse', cluster: null, dataDir: null, state: 'unknown', role: null, how: u, what: `${op.tool} would write into a directory safeops cannot determine`, next: 'Give the destination explicitly (e.g. --pg1-path=DIR) or run safeops as root so it can read the tool\'s config.' });
+        }
+        break;
+      case 'stop':
+        v = judgeRefs(acc, op.mode === 'immediate' ? 'stop-hard' : 'stop', op.refs, facts, what);
+        break;
+      case 'kill':
+        v = judgeRefs(acc, 'stop-hard', op.refs, facts, what);
+        break;
+      case 'promote':
+        v = judgeRefs(acc, 'promote', op.refs, facts, what);
+        break;
+      case 'delete-backups':
+        v = 'confirm';
+        acc.dryRunArgv = op.dryRunArgv;
+        acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `${op.tool} delete with --confirm`, what: `${op.tool} would permanently delete backups (see its dry run)`, next: 'Check the dry run lists only what you mean to delete; keep at least one restorable backup.' });
+        break;
+      case 'opaque':
+        v = 'confirm';
+        acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: null, how: 'the command line', what: op.why, next: 'Check what it will do on which host before confirming.' });
+        break;
+    }
+    if (RANK[v] > RANK[worst]) worst = v;
+  }
+  if (acc.promoteUpstreams.length) acc.warnings.push('Promoting a standby while its primary still runs creates two primaries (split brain).');
+  return {
+    kind: worst,
+    strong: worst === 'confirm' && acc.strong,
+    // Reasons below the final verdict stay (they inform), the strongest first.
+    reasons: acc.reasons.sort((a, b) => RANK[b.verdict] - RANK[a.verdict]),
+    touched: [...acc.touched],
+    warnings: acc.warnings,
+    promoteUpstreams: acc.promoteUpstreams,
+    dryRunArgv: acc.dryRunArgv,
+  };
+}
