@@ -3,6 +3,7 @@
 import { GUARDED_TOOLS, type GuardedTool } from './command/types.js';
 import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
+import { runGuard } from './guard/guard.js';
 
 const VERSION = '0.1.0';
 
@@ -28,13 +29,11 @@ async function main(argv: string[]): Promise<number> {
   const edge = readEdge();
   const confirmValue = confirm ?? (edge.env.SAFEOPS_CONFIRM || null);
   if (cmd !== undefined && (GUARDED_TOOLS as readonly string[]).includes(cmd)) {
-    const { runGuard } = await import('./guard/guard.js');
     return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   }
   if (cmd === 'sudo' || cmd === 'exec') {
     const args = cmd === 'exec' && rest[1] === '--' ? rest.slice(2) : rest.slice(1);
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
-    const { runGuard } = await import('./guard/guard.js');
     return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   }
   if (confirm !== null) throw new UsageError('--confirm only applies to a guarded command (rm, pg_ctl, pg_ctlcluster, wal-g, pgbackrest, pg_basebackup, systemctl, sudo, exec)');

@@ -22,16 +22,17 @@ export function parsePidFile(text: string): PidFile | null {
 /** DBState from pg_control (int32 at offset 16, stable since 9.x). */
 const PG_CONTROL_STATES = ['starting up', 'shut down', 'shut down in recovery', 'shutting down', 'in crash recovery', 'in archive recovery', 'in production'];
 
-function readPgControlState(dataDir: string): string | null {
+/** System identifier (uint64 at offset 0) and cluster state (int32 at offset 16) from pg_control. */
+function readPgControl(dataDir: string): { state: string | null; systemIdentifier: string | null } {
   let fd: number | null = null;
   try {
     fd = fs.openSync(path.join(dataDir, 'global/pg_control'), 'r');
     const buf = Buffer.alloc(20);
-    if (fs.readSync(fd, buf, 0, 20, 0) < 20) return null;
+    if (fs.readSync(fd, buf, 0, 20, 0) < 20) return { state: null, systemIdentifier: null };
     const state = buf.readInt32LE(16);
-    return PG_CONTROL_STATES[state] ?? `unknown state ${state}`;
+    return { state: PG_CONTROL_STATES[state] ?? `unknown state ${state}`, systemIdentifier: buf.readBigUInt64LE(0).toString() };
   } catch {
-    return null;
+    return { state: null, systemIdentifier: null };
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }
@@ -166,6 +167,7 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
   const restoreInProgress: Tri =
     running === true ? false : backupLabel === true || (version !== null && hasPgControl === false) ? true : backupLabel === 'unknown' || hasPgControl === 'unknown' ? 'unknown' : false;
 
+  const control = readPgControl(dataDir);
   const role = deriveRole({ running, standbySignal, recoverySignal, recoveryConf, promoteRequested, sql: null });
   const facts: ClusterFacts = {
     dataDir,
@@ -189,7 +191,8 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
     hasPgControl,
     restoreInProgress,
     promoteRequested,
-    pgControlState: readPgControlState(dataDir),
+    pgControlState: control.state,
+    systemIdentifier: control.systemIdentifier,
     inRecovery: null,
     role: role.role,
     roleSource: role.source,

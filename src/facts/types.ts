@@ -101,6 +101,8 @@ export interface ClusterFacts {
   promoteRequested: Tri;
   /** `Database cluster state` from pg_control, e.g. "in production" (history, not liveness). */
   pgControlState: string | null;
+  /** Database system identifier from pg_control: shared by a primary and every standby cloned from it. */
+  systemIdentifier: string | null;
 
   inRecovery: Tri | null; // null when not running / not asked
   role: Role;

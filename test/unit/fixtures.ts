@@ -53,6 +53,7 @@ export function cluster(state: ClusterState | 'restore' | 'standby-file-only' | 
     restoreInProgress: state === 'restore',
     promoteRequested: false,
     pgControlState: null,
+    systemIdentifier: '7300000000000000001',
     inRecovery: running === true ? role !== 'primary' : null,
     role,
     roleSource: state === 'running-primary' || state === 'running-standby' || state === 'recovering' ? 'sql' : 'signal-file',

@@ -1,0 +1,64 @@
+// Running the built CLI (dist/safeops.mjs) as a real process, as operators and shells do.
+import { execa, type Options } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'dist/safeops.mjs');
+export const FIXTURE_BIN = path.join(ROOT, 'test/fixtures/bin');
+export const SHORT_HOST = os.hostname().split('.')[0]!;
+
+/** An isolated environment: own config, audit log and (empty) state dir. */
+export interface CliEnv {
+  dir: string;
+  config: string;
+  audit: string;
+  stateDir: string;
+  env: Record<string, string>;
+}
+
+/** Make a temp config that scans only `roots` and lists `clusters`, plus an audit log path. */
+export function cliEnv(opts: { roots?: string[]; clusters?: string[]; protect?: unknown[]; extra?: Record<string, unknown> } = {}): CliEnv {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-cli-'));
+  fs.chmodSync(dir, 0o755);
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(config, JSON.stringify({ discovery: { roots: opts.roots ?? [], clusters: opts.clusters ?? [] }, protect: opts.protect ?? [], ...(opts.extra ?? {}) }));
+  fs.chmodSync(config, 0o644);
+  const stateDir = path.join(dir, 'state');
+  fs.mkdirSync(stateDir);
+  const audit = path.join(dir, 'audit.jsonl');
+  return {
+    dir,
+    config,
+    audit,
+    stateDir,
+    env: { SAFEOPS_CONFIG: config, SAFEOPS_AUDIT_LOG: audit, SAFEOPS_STATE_DIR: stateDir, PATH: `${FIXTURE_BIN}:${process.env.PATH}`, NO_COLOR: '1' },
+  };
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `safeops args...` without a terminal; never rejects. */
+export async function safeops(args: string[], env: Record<string, string>, opts: Options = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000, ...opts });
+  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Run the CLI as another user (e.g. postgres), the way pg_ctl must be run. */
+export async function safeopsAs(user: string, args: string[], env: Record<string, string>, opts: Options = {}): Promise<CliResult> {
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const r = await execa('runuser', ['-u', user, '--', 'env', ...envArgs, process.execPath, BIN, ...args], { reject: false, stdin: 'ignore', cwd: '/tmp', timeout: 120_000, ...opts });
+  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Audit records written so far. */
+export function auditRecords(file: string): Array<Record<string, unknown>> {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
