@@ -192,7 +192,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
 
   const innerEnv = { ...edge.env };
   const name = parsed.argv[0]!;
-  const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath);
+  const versions = touchedClusters(ev.facts, ev.verdict).map((c) => c.version).filter((v): v is string => v !== null);
+  const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath, versions);
   if (!file) {
     process.stderr.write(`safeops: ${name}: command not found on PATH (safeops' own shims excluded)\n`);
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);
