@@ -113,7 +113,7 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
   const { askPlain } = await import('./confirm-plain.js');
   const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
   if (ev.verdict.strong) for (const c of touchedClusters(ev.facts, ev.verdict)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
-  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, process.stderr.isTTY), headline: 'CONFIRM' });
+  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, process.stderr.isTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
   return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts };
@@ -147,7 +147,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     }
   };
   const level = colorLevel(edge.env, Boolean(process.stderr.isTTY));
-  const say = (v: Verdict, headline: string) => process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, headline }));
+  const say = (v: Verdict, title: string, detail: string) => process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, title, detail }));
 
   let ev = await evaluate(parsed, loaded, edge);
   let confirmation: Confirmation = { method: 'none', matched: false, typed: [] };
@@ -155,7 +155,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     audit({ event: 'decision', decision, strong: v.strong, reasons: v.reasons, roles: rolesSeen(facts, v), confirmation, exitCode, ran: exitCode === null });
 
   if (ev.verdict.kind === 'refuse') {
-    say(ev.verdict, 'REFUSED — nothing was run');
+    say(ev.verdict, 'REFUSED', 'nothing was run.');
     record('refuse', EXIT.refused, ev.verdict, ev.facts);
     return EXIT.refused;
   }
@@ -166,8 +166,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     if (c.outcome !== 'confirmed') {
       const code = c.outcome === 'interrupted' ? EXIT.interrupted : c.outcome === 'declined' ? EXIT.declined : EXIT.refused;
       if (c.outcome === 'refused' && c.confirmation.method === 'none')
-        say(c.verdict, `REFUSED — needs a typed confirmation and there is no terminal; pass --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM) to confirm from a script`);
-      else if (c.outcome === 'refused') say(c.verdict, 'REFUSED — the facts changed while the confirmation was open; nothing was run');
+        say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM=${edge.shortHostname}).`);
+      else if (c.outcome === 'refused') say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
       else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
       record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
       return code;
@@ -181,8 +181,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     const again = await evaluate(parsed, loaded, edge);
     const changed = confirmedKey !== null && stateKey(again.facts, again.verdict.touched) !== confirmedKey;
     if (again.verdict.kind === 'refuse' || changed || (again.verdict.kind === 'confirm' && confirmedKey === null)) {
-      const headline = again.verdict.kind === 'refuse' ? 'REFUSED — the facts changed just before running; nothing was run' : 'NOT RUN — the facts changed after your confirmation; run the command again';
-      say(again.verdict, headline);
+      if (again.verdict.kind === 'refuse') say(again.verdict, 'REFUSED', 'the facts changed just before running; nothing was run.');
+      else say(again.verdict, 'NOT RUN', 'the facts changed after your confirmation; nothing was run. Run the command again.');
       const code = again.verdict.kind === 'refuse' ? EXIT.refused : EXIT.declined;
       record(again.verdict.kind === 'refuse' ? 'refuse' : 'declined', code, again.verdict, again.facts);
       return code;

@@ -14,12 +14,12 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
   return 1;
 }
 
-/** Format a verdict for stderr. */
-export function formatVerdict(v: Verdict, opts: { host: string; argv: string[]; level: 0 | 1; headline: string }): string {
+/** Format a verdict for stderr: `[ TITLE ] host db-01 — detail`, the command, then each reason. */
+export function formatVerdict(v: Verdict, opts: { host: string; argv: string[]; level: 0 | 1; title: string; detail: string }): string {
   const c = new Chalk({ level: opts.level });
   const lines: string[] = [];
   const banner = v.kind === 'refuse' ? c.bold.white.bgRed : v.kind === 'confirm' ? c.bold.black.bgYellow : c.bold;
-  lines.push(banner(` ${opts.headline} `) + ' ' + c.bold(`on host ${opts.host}`));
+  lines.push(`safeops: ${banner(` ${opts.title} `)} ${c.bold(`host ${opts.host}`)} — ${opts.detail}`);
   lines.push(`  command: ${quoteArgv(opts.argv)}`);
   for (const r of v.reasons) {
     const tag = r.verdict === 'refuse' ? c.red.bold('REFUSE') : r.verdict === 'confirm' ? c.yellow.bold('CONFIRM') : 'note';

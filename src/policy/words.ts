@@ -31,10 +31,11 @@ export function roleWords(c: ClusterFacts): string {
         return 'running, role UNKNOWN (treated as primary)';
     }
   }
-  if (c.restoreInProgress === true) return c.backupLabel === true ? 'stopped, RESTORE IN PROGRESS (backup_label: never started)' : 'stopped, PARTIAL COPY (PG_VERSION without global/pg_control: a failed restore)';
-  if (c.standbySignal === true) return 'stopped standby (standby.signal)';
-  if (c.recoveryConf === 'standby') return 'stopped standby (recovery.conf)';
-  if (c.recoverySignal === true || c.recoveryConf === 'recovery') return 'stopped, set up for archive recovery';
+  const restore = c.restoreInProgress !== true ? '' : c.backupLabel === true ? ', RESTORE IN PROGRESS (backup_label: never started)' : ', PARTIAL COPY (PG_VERSION without global/pg_control: a failed restore)';
+  if (c.standbySignal === true) return `stopped standby (standby.signal)${restore}`;
+  if (c.recoveryConf === 'standby') return `stopped standby (recovery.conf)${restore}`;
+  if (c.recoverySignal === true || c.recoveryConf === 'recovery') return `stopped, set up for archive recovery${restore}`;
+  if (restore) return `stopped${restore}`;
   if (c.role === 'unknown') return 'stopped, signal files unreadable';
   return 'stopped, no standby.signal (may be the only copy of a primary)';
 }

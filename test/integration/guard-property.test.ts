@@ -12,7 +12,7 @@ import { addSqlFacts, gatherFileFacts, snapshotProc, type ProcSnapshot } from '.
 import { candidatesFromCommand, resolveCommand } from '../../src/facts/resolve.js';
 import type { HostFacts } from '../../src/facts/types.js';
 import { decide } from '../../src/policy/decide.js';
-import { cleanupAll, initPrimary, makeTempRoot, stopNode, type PgNode } from '../support/pg.js';
+import { cleanupAll, initPrimary, makeTempRoot, postgresIds, stopNode, type PgNode } from '../support/pg.js';
 
 let root: string;
 let primary: PgNode;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   root = makeTempRoot('safeops-prop-');
   for (const d of ['waldisk', 'tblspc']) {
     fs.mkdirSync(path.join(root, d));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', path.join(root, d)]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `mode=0755,uid=${postgresIds().uid},gid=${postgresIds().gid}`, 'tmpfs', path.join(root, d)]);
     mounts.unshift(path.join(root, d));
   }
   primary = await initPrimary({ root, name: 'primary', waldir: true, tablespace: true });

@@ -3,11 +3,12 @@
 // footprint path, flag orders, relative paths from inside, globs, symlinks, bind mounts, prefixes.
 // Every refusal checks that the files are still there and the server still runs.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecords, cliEnv, safeops, SHORT_HOST, type CliEnv } from '../support/cli.js';
-import { cleanupAll, createStandby, initPrimary, makeRestoreInProgress, makeStalePidFile, makeStoppedStandbyCopy, makeTempRoot, psql, stopNode, type PgNode } from '../support/pg.js';
+import { cleanupAll, createStandby, initPrimary, makeRestoreInProgress, makeStalePidFile, makeStoppedStandbyCopy, makeTempRoot, postgresIds, psql, stopNode, type PgNode } from '../support/pg.js';
 
 let root: string;
 let primary: PgNode;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   // pg_wal and the tablespace on other file systems (tmpfs), as on a real host with separate disks.
   for (const d of ['waldisk', 'tblspc']) {
     fs.mkdirSync(path.join(root, d));
-    mount(['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs'], path.join(root, d));
+    mount(['-t', 'tmpfs', '-o', `mode=0755,uid=${postgresIds().uid},gid=${postgresIds().gid}`, 'tmpfs'], path.join(root, d));
   }
   primary = await initPrimary({ root, name: 'primary', waldir: true, tablespace: true, archive: true });
   standby = await createStandby(primary, { root, name: 'standby' });
@@ -116,7 +117,7 @@ describe('rm of a live cluster is refused, however it is spelled', () => {
   it('a refusal names the cluster, its role, how it was known and the next step', async () => {
     const r = await safeops(['rm', '-rf', primary.dataDir], env.env);
     expect(r.exitCode).toBe(77);
-    expect(r.stderr).toContain(`on host ${SHORT_HOST}`);
+    expect(r.stderr).toContain(`REFUSED  host ${os.hostname()} — nothing was run.`);
     expect(r.stderr).toContain('primary is running PRIMARY');
     expect(r.stderr).toContain('SQL pg_is_in_recovery() = false');
     expect(r.stderr).toMatch(/next: +Stop the cluster first \(pg_ctl -D .*primary stop\)/);
@@ -156,7 +157,7 @@ describe('stopped clusters: confirmation', () => {
   let partial: PgNode;
 
   beforeAll(async () => {
-    stoppedStandby = await makeStoppedStandbyCopy(primary, { root, name: 'stopped-standby' });
+    stoppedStandby = await makeStoppedStandbyCopy(primary, { root, name: 'stopped-standby', startedOnce: true });
     stoppedPrimary = await initPrimary({ root, name: 'stopped-primary' });
     await stopNode(stoppedPrimary);
     restoring = await makeRestoreInProgress(primary, { root, name: 'restoring', variant: 'backup_label' });

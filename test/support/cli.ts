@@ -29,6 +29,9 @@ export function cliEnv(opts: { roots?: string[]; clusters?: string[]; protect?: 
   const stateDir = path.join(dir, 'state');
   fs.mkdirSync(stateDir);
   const audit = path.join(dir, 'audit.jsonl');
+  // Tests run safeops as root and as postgres (pg_ctl refuses root): both append to one log.
+  fs.writeFileSync(audit, '');
+  fs.chmodSync(audit, 0o666);
   return {
     dir,
     config,
@@ -44,17 +47,23 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The status a shell would see ($?): the exit code, or 128+N when killed by signal N. */
+function exitCodeOf(r: { exitCode?: number; signal?: string }): number {
+  if (r.exitCode !== undefined) return r.exitCode;
+  return r.signal ? 128 + (os.constants.signals[r.signal as NodeJS.Signals] ?? 0) : 1;
+}
+
 /** Run `safeops args...` without a terminal; never rejects. */
 export async function safeops(args: string[], env: Record<string, string>, opts: Options = {}): Promise<CliResult> {
   const r = await execa(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000, ...opts });
-  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { exitCode: exitCodeOf(r), stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** Run the CLI as another user (e.g. postgres), the way pg_ctl must be run. */
 export async function safeopsAs(user: string, args: string[], env: Record<string, string>, opts: Options = {}): Promise<CliResult> {
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const r = await execa('runuser', ['-u', user, '--', 'env', ...envArgs, process.execPath, BIN, ...args], { reject: false, stdin: 'ignore', cwd: '/tmp', timeout: 120_000, ...opts });
-  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { exitCode: exitCodeOf(r), stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** Audit records written so far. */
