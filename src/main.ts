@@ -41,6 +41,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(VERSION + '\n');
     return EXIT.ok;
   }
+  if (cmd === 'init' && rest.length === 2 && ['bash', 'zsh', 'fish'].includes(rest[1]!)) {
+    // `eval "$(safeops init bash)"` runs at every shell start: skip yargs (~45 ms) for it.
+    const { loadConfig } = await import('./config/load.js');
+    const { initScript } = await import('./commands/init.js');
+    process.stdout.write(initScript(rest[1]!, { config: loadConfig(edge.env).config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
+    return EXIT.ok;
+  }
   const { runCli } = await import('./cli.js');
   return runCli(rest, edge, VERSION);
 }
@@ -48,8 +55,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`safeops: ${e.message}\nTry 'safeops --help'.\n`);
+    // By name, not instanceof: the lazily loaded modules are a separate bundle with their own class.
+    if (e instanceof UsageError || (e as Error)?.name === 'UsageError') {
+      process.stderr.write(`safeops: ${(e as Error).message}\nTry 'safeops --help'.\n`);
       process.exit(EXIT.usage);
     }
     // Fail closed: whatever broke, nothing was run.

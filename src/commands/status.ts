@@ -6,7 +6,7 @@ import { addSqlFacts, gatherFileFacts } from '../facts/gather.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { clusterState, roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
-import { colorLevel } from '../guard/report.js';
+import { colorLevel } from '../guard/color.js';
 
 export const STATUS_SCHEMA = 'safeops.status/1';
 

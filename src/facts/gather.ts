@@ -78,7 +78,9 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     if (c.role === 'standby' || c.role === 'recovering') c.replication = fileReplication(c);
     clusters.push(c);
   }
-  clusters.sort((a, b) => a.name.localeCompare(b.name) || a.dataDir.localeCompare(b.dataDir));
+  // Plain code-unit order: localeCompare's first call loads ICU collation (~7 ms at start).
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  clusters.sort((a, b) => cmp(a.name, b.name) || cmp(a.dataDir, b.dataDir));
   const known = new Set(clusters.map((c) => c.pid).filter((p): p is number => p !== null));
   return {
     hostname: edge.hostname,

@@ -1,5 +1,4 @@
 // A guarded command, start to end: parse, gather facts, decide, confirm, re-read, run, audit.
-import { randomUUID } from 'node:crypto';
 import type { GuardedTool, ParsedCommand } from '../command/types.js';
 import { parseExec, parseGuarded, parseSudo } from '../command/parse.js';
 import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
@@ -14,7 +13,7 @@ import { resolveBinary } from '../run/resolve-bin.js';
 import { exitLike, runInherit } from '../run/spawn.js';
 import { EXIT } from '../util/errors.js';
 import type { Edge } from '../util/edge.js';
-import { colorLevel, formatVerdict } from './report.js';
+import { colorLevel } from './color.js';
 
 export interface GuardRequest {
   mode: 'tool' | 'sudo' | 'exec';
@@ -111,9 +110,10 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
     process.stderr.write(`safeops: the confirmation screen could not start (${(e as Error).message}); asking plainly.\n`);
   }
   const { askPlain } = await import('./confirm-plain.js');
+  const { formatVerdict } = await import('./report.js');
   const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
   if (ev.verdict.strong) for (const c of touchedClusters(ev.facts, ev.verdict)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
-  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, process.stderr.isTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
+  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
   return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts };
@@ -128,12 +128,17 @@ function rolesSeen(facts: HostFacts, v: Verdict) {
   return touchedClusters(facts, v).map((c) => ({ cluster: c.name, dataDir: c.dataDir, running: c.running, role: c.role, source: c.roleSource, detail: c.roleDetail }));
 }
 
+/** A unique id for the audit records of one decision (no crypto: it costs ~3 ms to load). */
+function auditId(edge: Edge): string {
+  return `${edge.now().getTime().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 /** Run a guarded command to the end; returns the exit code (or exits like the child did). */
 export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const loaded = loadConfig(edge.env);
   for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
   const parsed = parse(req, edge.env);
-  const id = randomUUID();
+  const id = auditId(edge);
   const logFile = auditPath(edge.env, loaded.config.audit.path, edge.uid);
   const base = { id, time: '', user: edge.userName, uid: edge.uid, sudoUser: edge.sudoUser, tty: edge.tty, cwd: edge.cwd, host: edge.hostname, argv: parsed.argv, tool: parsed.tool };
   /** Audit, fsynced; returns false when the log cannot be written. */
@@ -146,8 +151,11 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
       return false;
     }
   };
-  const level = colorLevel(edge.env, Boolean(process.stderr.isTTY));
-  const say = (v: Verdict, title: string, detail: string) => process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, title, detail }));
+  const level = colorLevel(edge.env, edge.stderrIsTTY);
+  const say = async (v: Verdict, title: string, detail: string) => {
+    const { formatVerdict } = await import('./report.js');
+    process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, title, detail }));
+  };
 
   let ev = await evaluate(parsed, loaded, edge);
   let confirmation: Confirmation = { method: 'none', matched: false, typed: [] };
@@ -155,7 +163,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     audit({ event: 'decision', decision, strong: v.strong, reasons: v.reasons, roles: rolesSeen(facts, v), confirmation, exitCode, ran: exitCode === null });
 
   if (ev.verdict.kind === 'refuse') {
-    say(ev.verdict, 'REFUSED', 'nothing was run.');
+    await say(ev.verdict, 'REFUSED', 'nothing was run.');
     record('refuse', EXIT.refused, ev.verdict, ev.facts);
     return EXIT.refused;
   }
@@ -166,8 +174,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     if (c.outcome !== 'confirmed') {
       const code = c.outcome === 'interrupted' ? EXIT.interrupted : c.outcome === 'declined' ? EXIT.declined : EXIT.refused;
       if (c.outcome === 'refused' && c.confirmation.method === 'none')
-        say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM=${edge.shortHostname}).`);
-      else if (c.outcome === 'refused') say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
+        await say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM=${edge.shortHostname}).`);
+      else if (c.outcome === 'refused') await say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
       else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
       record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
       return code;
@@ -181,8 +189,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     const again = await evaluate(parsed, loaded, edge);
     const changed = confirmedKey !== null && stateKey(again.facts, again.verdict.touched) !== confirmedKey;
     if (again.verdict.kind === 'refuse' || changed || (again.verdict.kind === 'confirm' && confirmedKey === null)) {
-      if (again.verdict.kind === 'refuse') say(again.verdict, 'REFUSED', 'the facts changed just before running; nothing was run.');
-      else say(again.verdict, 'NOT RUN', 'the facts changed after your confirmation; nothing was run. Run the command again.');
+      if (again.verdict.kind === 'refuse') await say(again.verdict, 'REFUSED', 'the facts changed just before running; nothing was run.');
+      else await say(again.verdict, 'NOT RUN', 'the facts changed after your confirmation; nothing was run. Run the command again.');
       const code = again.verdict.kind === 'refuse' ? EXIT.refused : EXIT.declined;
       record(again.verdict.kind === 'refuse' ? 'refuse' : 'declined', code, again.verdict, again.facts);
       return code;
@@ -199,13 +207,19 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);
     return 127;
   }
-  const wrote = record(ev.verdict.kind === 'confirm' ? 'confirmed' : 'allow', null, ev.verdict, ev.facts);
-  if (!wrote && ev.verdict.kind === 'confirm') {
-    process.stderr.write('safeops: refusing a confirmed command without an audit record; fix the audit log path (SAFEOPS_AUDIT_LOG).\n');
-    return EXIT.refused;
+  // A harmless command (allowed, no cluster touched) gets one record after it ran; anything
+  // that touched a cluster or was confirmed is recorded (fsynced) before it runs, then its exit.
+  const harmless = ev.verdict.kind === 'allow' && ev.verdict.touched.length === 0;
+  if (!harmless) {
+    const wrote = record(ev.verdict.kind === 'confirm' ? 'confirmed' : 'allow', null, ev.verdict, ev.facts);
+    if (!wrote && ev.verdict.kind === 'confirm') {
+      process.stderr.write('safeops: refusing a confirmed command without an audit record; fix the audit log path (SAFEOPS_AUDIT_LOG).\n');
+      return EXIT.refused;
+    }
   }
   const result = await runInherit(file, parsed.argv, { env: innerEnv });
   if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
-  audit({ event: 'exit', exitCode: result.code, signal: result.signal });
+  if (harmless) audit({ event: 'decision', decision: 'allow', strong: false, reasons: [], roles: [], confirmation, exitCode: result.code, signal: result.signal, ran: true });
+  else audit({ event: 'exit', exitCode: result.code, signal: result.signal });
   exitLike(result);
 }

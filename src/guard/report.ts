@@ -8,12 +8,6 @@ export function quoteArgv(argv: string[]): string {
   return argv.map((a) => (a !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ').replace(/\n/g, '\\n');
 }
 
-/** Colour is on only for a terminal that wants it (NO_COLOR, TERM=dumb turn it off). */
-export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
-  if (env.NO_COLOR || env.TERM === 'dumb' || !isTTY) return 0;
-  return 1;
-}
-
 /** Format a verdict for stderr: `[ TITLE ] host db-01 — detail`, the command, then each reason. */
 export function formatVerdict(v: Verdict, opts: { host: string; argv: string[]; level: 0 | 1; title: string; detail: string }): string {
   const c = new Chalk({ level: opts.level });

@@ -1,6 +1,7 @@
 // The edge: process.env, cwd, clock, host name and user, read once in main and passed down.
 import fs from 'node:fs';
 import os from 'node:os';
+import tty from 'node:tty';
 
 export interface Edge {
   env: NodeJS.ProcessEnv;
@@ -15,6 +16,7 @@ export interface Edge {
   tty: string | null;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
 }
 
 /** The short host name: what an operator types to confirm (db-01, not db-01.prod.example.com). */
@@ -49,9 +51,11 @@ export function readEdge(): Edge {
     uid,
     userName,
     sudoUser: process.env.SUDO_USER || null,
-    tty: process.stdin.isTTY ? ttyName() : null,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    // tty.isatty, not process.stdin.isTTY: touching process.stdin builds a stream (~3 ms).
+    tty: tty.isatty(0) ? ttyName() : null,
+    stdinIsTTY: tty.isatty(0),
+    stdoutIsTTY: tty.isatty(1),
+    stderrIsTTY: tty.isatty(2),
   };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'dist/safeops.mjs');
+export const BIN = path.join(ROOT, 'dist/safeops.cjs');
 export const FIXTURE_BIN = path.join(ROOT, 'test/fixtures/bin');
 export const SHORT_HOST = os.hostname().split('.')[0]!;
 

@@ -1,0 +1,43 @@
+// runuser(1) and su(1) (util-linux): `runuser -u USER cmd...` runs cmd; `su USER -c CMD` runs
+// CMD through the user's shell.
+import { has, lastValue, options, scan } from '../getopt.js';
+import { programName } from '../words.js';
+import { loseEnv, type PrefixState, type Step } from './state.js';
+
+const SU = options({
+  short: 'c:fg:G:lmpPs:u:hVw:',
+  long: [
+    'command=/c', 'session-command=/c', 'fast/f', 'group=/g', 'supp-group=/G', 'login/l', 'preserve-environment/p', 'pty/P',
+    'shell=/s', 'user=/u', 'help/h', 'version/V', 'whitelist-environment=/w',
+  ],
+  stopAtOperand: true,
+});
+
+/** `runuser -u USER [--] cmd...`, `su [-] USER [-c CMD] [args...]`. */
+export function unwrapSu(words: string[], st: PrefixState): Step {
+  const name = programName(words[0]!);
+  const args = words.slice(1);
+  const s = scan(args, SU);
+  st.notes.push(...s.notes.map((n) => `${name}: ${n}`));
+  if (has(s, 'h', 'V')) return { kind: 'none', why: `${name} --help / --version runs nothing` };
+  let rest = args.slice(s.end);
+  let login = has(s, 'l');
+  if (rest[0] === '-') {
+    login = true;
+    rest = rest.slice(1);
+  }
+  if (login) {
+    loseEnv(st, `${name} -l starts a login shell whose startup files may set any variable`);
+    st.cwdUnknown = `${name} -l starts in the target user's home directory`;
+  }
+  if (has(s, 'u')) {
+    if (rest.length === 0) return { kind: 'none', why: `${name} -u without a command runs no guarded command` };
+    return { kind: 'next', words: rest };
+  }
+  // After USER, the remaining words go to the user's shell (`su postgres -c CMD` works this way too).
+  const shellArgs = rest.slice(1);
+  const command = lastValue(s, 'c');
+  if (command === undefined && shellArgs.length === 0) return { kind: 'none', why: `${name} without a command opens an interactive shell` };
+  const shell = lastValue(s, 's') ?? 'sh';
+  return { kind: 'next', words: [shell, ...(command === undefined ? [] : ['-c', command]), ...shellArgs] };
+}

@@ -1,0 +1,82 @@
+// Reading shell command strings (`sh -c STRING`, `env -S STRING`) without a shell: only when
+// their meaning is certain, and otherwise only looking for the tools they mention.
+import type { GuardedTool } from './types.js';
+import { guardedToolOf } from './words.js';
+
+export interface ShellWord {
+  /** The word after quote removal. */
+  value: string;
+  /** The word as written (quotes kept), to tell `A=b` assignments and reserved words. */
+  raw: string;
+}
+
+const PLAIN_CHAR = /^[\p{L}\p{N}/._\-=:,+@%~]$/u;
+
+/**
+ * The words of `script` when every word is plain: letters, digits, `/._-=:,+@%~`, and quoted
+ * parts without `$`, backticks or backslashes. Anything else (operators, expansions, globs,
+ * newlines, a `~` the shell would expand) makes the meaning uncertain: null.
+ */
+export function splitPlain(script: string): ShellWord[] | null {
+  const chars = Array.from(script);
+  const words: ShellWord[] = [];
+  let cur: ShellWord | null = null;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === ' ' || c === '\t') {
+      if (cur !== null) words.push(cur);
+      cur = null;
+      continue;
+    }
+    cur ??= { value: '', raw: '' };
+    if (c === "'" || c === '"') {
+      const close = chars.indexOf(c, i + 1);
+      if (close < 0) return null;
+      const inner = chars.slice(i + 1, close).join('');
+      if (/[$`\\]/.test(inner)) return null;
+      cur.value += inner;
+      cur.raw += c + inner + c;
+      i = close;
+      continue;
+    }
+    if (!PLAIN_CHAR.test(c)) return null;
+    // Tilde expansion happens at the start of a word and after `=` or `:` in assignments.
+    if (c === '~' && (cur.raw === '' || /[=:]$/.test(cur.raw))) return null;
+    cur.value += c;
+    cur.raw += c;
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
+/** The first word of a script (split at blanks and shell operators) that runs a guarded tool. */
+export function firstGuardedWord(script: string): GuardedTool | null {
+  for (const token of script.split(/[\s;&|()<>`{}$]+/)) {
+    const tool = guardedToolOf(token.replace(/['"\\]/g, ''));
+    if (tool !== null) return tool;
+  }
+  return null;
+}
+
+/** `env -S STRING`: blanks separate words, quotes group them (GNU env's escapes are not interpreted). */
+export function splitLoosely(text: string): string[] {
+  const words: string[] = [];
+  let cur: string | null = null;
+  let quote: string | null = null;
+  for (const c of text) {
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      else cur = (cur ?? '') + c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      cur ??= '';
+    } else if (/\s/.test(c)) {
+      if (cur !== null) words.push(cur);
+      cur = null;
+    } else {
+      cur = (cur ?? '') + c;
+    }
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
