@@ -1,0 +1,49 @@
+// Styling in one place: tones map to colours, and with `plain` (NO_COLOR, TERM=dumb) every
+// style is dropped so that only words remain.
+import { Text } from 'ink';
+import { createContext, useContext, type ReactNode } from 'react';
+import type { Tone } from './roles.js';
+
+export interface Theme {
+  /** No escape sequences for colour or emphasis at all. */
+  plain: boolean;
+  /** TERM=dumb: also nothing that redraws every second. */
+  dumb: boolean;
+}
+
+export const ThemeContext = createContext<Theme>({ plain: false, dumb: false });
+
+export function useTheme(): Theme {
+  return useContext(ThemeContext);
+}
+
+const COLOURS: Record<Tone, string> = { danger: 'red', warn: 'yellow', ok: 'green', info: 'cyan' };
+
+export interface StyledProps {
+  tone?: Tone | null;
+  bold?: boolean;
+  inverse?: boolean;
+  dim?: boolean;
+  wrap?: 'wrap' | 'truncate-end';
+  children?: ReactNode;
+}
+
+/** Text in a tone; in plain mode the same text with no styling. */
+export function Styled({ tone, bold, inverse, dim, wrap, children }: StyledProps) {
+  const { plain } = useTheme();
+  if (plain) return <Text wrap={wrap}>{children}</Text>;
+  return (
+    <Text color={tone ? COLOURS[tone] : undefined} bold={bold} inverse={inverse} dimColor={dim} wrap={wrap}>
+      {children}
+    </Text>
+  );
+}
+
+/** A section title ("Would be destroyed:"). */
+export function Heading({ children }: { children: ReactNode }) {
+  return (
+    <Styled bold>
+      {children}
+    </Styled>
+  );
+}
