@@ -1,4 +1,5 @@
 // A guarded command, start to end: parse, gather facts, decide, confirm, re-read, run, audit.
+import fs from 'node:fs';
 import type { GuardedTool, ParsedCommand } from '../command/types.js';
 import { parseExec, parseGuarded, parseSudo } from '../command/parse.js';
 import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
@@ -12,6 +13,7 @@ import { appendAudit, auditPath } from '../audit/log.js';
 import { resolveBinary } from '../run/resolve-bin.js';
 import { exitLike, runInherit } from '../run/spawn.js';
 import { EXIT } from '../util/errors.js';
+import { findStateDir } from '../util/state-dir.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from './color.js';
 
@@ -28,6 +30,8 @@ export interface GuardRequest {
 interface Evaluation {
   facts: HostFacts;
   verdict: Verdict;
+  /** Canonical paths the command would delete or write into (shown and measured on the screen). */
+  destroys: string[];
 }
 
 /** Facts + decision for a parsed command; SQL only for running clusters the command touches. */
@@ -35,7 +39,7 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   if (parsed.ops.length === 0) {
     // Nothing destructive in the command line: no facts needed (the fast path).
     const facts: HostFacts = { hostname: edge.hostname, shortHostname: edge.shortHostname, clusters: [], unidentifiedPostmasters: [], observedAt: edge.now().toISOString(), problems: [] };
-    return { facts, verdict: { kind: 'allow', strong: false, reasons: [], touched: [], warnings: [], promoteUpstreams: [], dryRunArgv: null } };
+    return { facts, verdict: { kind: 'allow', strong: false, reasons: [], touched: [], warnings: [], promoteUpstreams: [], dryRunArgv: null }, destroys: [] };
   }
   const snap = snapshotProc();
   const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd) }, snap);
@@ -47,7 +51,8 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
     await addSqlFacts(facts, (c) => touched.has(c.dataDir), loaded.config, edge.userName);
     verdict = decide(command, facts, policy);
   }
-  return { facts, verdict };
+  const destroys = [...new Set(command.ops.flatMap((op) => (op.type === 'remove' || op.type === 'write-into' ? op.targets.filter((t) => t.exists).map((t) => t.real) : [])))];
+  return { facts, verdict, destroys };
 }
 
 /** What the operator confirmed about each touched cluster: if it changes, the answer is void. */
@@ -70,7 +75,7 @@ function parse(req: GuardRequest, env: NodeJS.ProcessEnv): ParsedCommand {
 }
 
 type Confirmation = { method: 'flag' | 'screen' | 'prompt' | 'none'; matched: boolean; typed: string[] };
-type ConfirmOutcome = { outcome: 'confirmed'; confirmation: Confirmation; verdict: Verdict; facts: HostFacts } | { outcome: 'declined' | 'interrupted' | 'refused'; confirmation: Confirmation; verdict: Verdict; facts: HostFacts };
+type ConfirmOutcome = { outcome: 'confirmed' | 'declined' | 'interrupted' | 'refused'; confirmation: Confirmation; verdict: Verdict; facts: HostFacts; signal?: string | null };
 
 /** Ask the operator (screen, or plain prompt if the screen cannot load), or check --confirm. */
 async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation, loaded: LoadedConfig, edge: Edge): Promise<ConfirmOutcome> {
@@ -90,33 +95,53 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
     const { measurePaths } = await import('../facts/size.js');
     const { probeUpstream } = await import('../facts/upstream.js');
     const { runDryRun } = await import('../run/dry-run.js');
+    const dryRunAbort = new AbortController();
     const result = await ui.runConfirmation({
       host: edge.hostname,
       shortHost: edge.shortHostname,
       argv: parsed.argv,
       verdict: ev.verdict,
       clusters: touchedClusters(ev.facts, ev.verdict),
+      destroys: ev.destroys,
       refresh,
+      subscribe: (onChange) => watchStateDir(edge.env, onChange),
       measure: (paths, onProgress) => measurePaths(paths, onProgress),
-      dryRun: (argv) => runDryRun(argv, { timeoutMs: 60_000 }),
+      // The dry run uses the real binary, never a shim that would be safeops itself.
+      dryRun: (argv) => runDryRun([resolveBinary(argv[0]!, edge.env, edge.cwd, req.selfPath) ?? argv[0]!, ...argv.slice(1)], { timeoutMs: 60_000, signal: dryRunAbort.signal }),
       probeUpstream: (host, port) => probeUpstream(host, port, { timeoutMs: 1500 }),
       noColor: colorLevel(edge.env, true) === 0,
     });
+    dryRunAbort.abort();
     const typed = 'typed' in result ? result.typed : [];
     if (result.outcome === 'confirmed') return { outcome: 'confirmed', confirmation: { method: 'screen', matched: true, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
     if (result.outcome === 'refused') return { outcome: 'refused', confirmation: { method: 'screen', matched: false, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
-    return { outcome: result.outcome, confirmation: { method: 'screen', matched: false, typed }, verdict: ev.verdict, facts: ev.facts };
+    return { outcome: result.outcome, confirmation: { method: 'screen', matched: false, typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in result ? result.signal : null };
   } catch (e) {
     process.stderr.write(`safeops: the confirmation screen could not start (${(e as Error).message}); asking plainly.\n`);
   }
   const { askPlain } = await import('./confirm-plain.js');
   const { formatVerdict } = await import('./report.js');
   const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
-  if (ev.verdict.strong) for (const c of touchedClusters(ev.facts, ev.verdict)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
+  if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
   const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
-  return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts };
+  return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in r ? r.signal : null };
+}
+
+/** Push a refresh when the watcher publishes new state (its state.json is renamed into place). */
+function watchStateDir(env: NodeJS.ProcessEnv, onChange: () => void): () => void {
+  const dir = findStateDir(env);
+  if (!dir) return () => undefined;
+  try {
+    const w = fs.watch(dir, (_event, name) => {
+      if (name === 'state.json') onChange();
+    });
+    w.on('error', () => undefined);
+    return () => w.close();
+  } catch {
+    return () => undefined;
+  }
 }
 
 function mergeClusters(all: ClusterFacts[], fresh: ClusterFacts[]): ClusterFacts[] {
@@ -178,9 +203,15 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
       else if (c.outcome === 'refused') await say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
       else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
       record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
+      // After a hang-up the terminal is gone: leave by the signal itself (Node 20 can abort while
+      // restoring a vanished tty at a normal exit), so nothing else is attempted.
+      if (c.outcome === 'interrupted' && c.signal === 'SIGHUP') {
+        process.removeAllListeners('SIGHUP');
+        process.kill(process.pid, 'SIGHUP');
+      }
       return code;
     }
-    ev = { verdict: c.verdict, facts: c.facts };
+    ev = { verdict: c.verdict, facts: c.facts, destroys: ev.destroys };
     confirmedKey = stateKey(ev.facts, ev.verdict.touched);
   }
 

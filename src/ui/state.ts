@@ -97,7 +97,8 @@ function typeText(s: ScreenState, input: string): ScreenState {
 
 function onKey(s: ScreenState, input: string, key: KeyLike, maxScroll = Infinity): ScreenState {
   const scroll = (by: number): ScreenState => ({ ...s, scroll: Math.max(0, Math.min(maxScroll, s.scroll + by)) });
-  if (key.ctrl && input === 'c') return { ...s, result: { outcome: 'interrupted', signal: 'SIGINT' } };
+  // A Ctrl-C byte can arrive inside a chunk with typed text ("db\x03" when keys come fast).
+  if ((key.ctrl && input === 'c') || input.includes('\x03')) return { ...s, result: { outcome: 'interrupted', signal: 'SIGINT' } };
   if (key.escape) return { ...s, result: { outcome: 'interrupted', signal: null } };
   if (key.return) return submit(s);
   if (key.backspace || key.delete) return { ...s, buffer: [...s.buffer].slice(0, -1).join('') };

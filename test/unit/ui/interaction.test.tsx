@@ -55,6 +55,13 @@ describe('a normal confirmation', () => {
     expect(s.flat()).toContain('Interrupted: nothing was run.');
   });
 
+  test('a Ctrl-C that arrives in one chunk with typed text still interrupts', async () => {
+    const s = renderScreen(stop);
+    s.stdin.write(`db-01${CTRL_C}`);
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'interrupted', signal: 'SIGINT' });
+  });
+
   test("arrow keys scroll wal-g's dry run and type nothing", async () => {
     const output = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
     const s = renderScreen({ ...walgDelete, dryRun: { status: 'done', argv: ['wal-g', 'delete'], exitCode: 0, output } });
