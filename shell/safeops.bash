@@ -1,0 +1,290 @@
+# shellcheck shell=bash
+# safeops: shell integration for bash 4.4+ (rendered by `safeops init bash`, src/shell/render.ts).
+#
+#   Load it from ~/.bashrc:   eval "$(safeops init bash)"
+#   Escape hatch:             SAFEOPS_DISABLE=1 rm ...   runs the real command, without safeops.
+#   State dir:                $SAFEOPS_STATE_DIR, else the first candidate holding a `prompt` file.
+#
+# Names: the guarded commands (rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl
+# sudo) and __safeops_* for everything else. The prompt hook forks nothing: it reads the state
+# file with `read`, never sources or evaluates it, and prints escapes with the printf builtin.
+
+# Values baked in at render time: validated and quoted by render.ts, never taken from the file.
+# shellcheck disable=SC2016 # `$XDG_RUNTIME_DIR/...` candidates are expanded at each prompt
+__safeops_state_dirs=(__SAFEOPS_STATE_DIRS__)
+__safeops_stale_after=__SAFEOPS_STALE_AFTER__
+__safeops_want_prompt=__SAFEOPS_PROMPT__
+__safeops_want_bg=__SAFEOPS_BACKGROUND__
+__safeops_want_title=__SAFEOPS_TITLE__
+__safeops_want_tmux=__SAFEOPS_TMUX__
+__safeops_want_color=__SAFEOPS_COLOR__
+# A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
+__safeops_guarded_re='(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)($|[^A-Za-z0-9_.-])'
+# A bad byte in the state file: anything outside the label charset (printable ASCII subset).
+__safeops_bad_char='*[!A-Za-z0-9 ._,:/@()+=-]*'
+
+__safeops_segment=''
+__safeops_last_bg=''
+__safeops_last_title=''
+__safeops_reg=''
+__safeops_dir=''
+__safeops_bg_on=0
+__safeops_alerts=()
+__safeops_why=''
+
+# Colours and escapes only for a terminal that wants them (NO_COLOR, TERM=dumb, not a tty: none).
+__safeops_esc=0
+if [[ $__safeops_want_color == 1 && -z ${NO_COLOR:-} && ${TERM:-dumb} != dumb && -t 1 ]]; then
+  __safeops_esc=1
+fi
+
+# Run a guarded command through safeops (or the real one when SAFEOPS_DISABLE is set).
+__safeops_guard() {
+  if [[ -n ${SAFEOPS_DISABLE:-} && ${SAFEOPS_DISABLE:-} != 0 ]]; then
+    \command "$@"
+    return
+  fi
+  if [[ ! -x __SAFEOPS_BIN__ ]]; then
+    \builtin printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ "$1" "$1" >&2
+    return 127
+  fi
+  __SAFEOPS_BIN__ "$@"
+}
+
+function rm { __safeops_guard rm "$@"; }
+function pg_ctl { __safeops_guard pg_ctl "$@"; }
+function pg_ctlcluster { __safeops_guard pg_ctlcluster "$@"; }
+function wal-g { __safeops_guard wal-g "$@"; }
+function pgbackrest { __safeops_guard pgbackrest "$@"; }
+function pg_basebackup { __safeops_guard pg_basebackup "$@"; }
+function systemctl { __safeops_guard systemctl "$@"; }
+
+# sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
+function sudo {
+  if __safeops_sudo_guarded "$@"; then
+    __safeops_guard sudo "$@"
+  else
+    \command sudo "$@"
+  fi
+}
+
+# True when any word names a guarded tool (`sudo -u postgres rm x`, `sudo sh -c 'rm -rf y'`).
+__safeops_sudo_guarded() {
+  local w
+  for w in "$@"; do
+    if [[ $w =~ $__safeops_guarded_re ]]; then return 0; fi
+  done
+  return 1
+}
+
+# The state dir: SAFEOPS_STATE_DIR, else the first candidate with a `prompt` file (or none).
+__safeops_find_dir() {
+  local d
+  __safeops_dir=''
+  if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then
+    __safeops_dir=$SAFEOPS_STATE_DIR
+    return 0
+  fi
+  for d in "${__safeops_state_dirs[@]}"; do
+    # shellcheck disable=SC2016 # the literal marker, expanded here at run time
+    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+      if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
+      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+    fi
+    if [[ -f $d/prompt ]]; then
+      __safeops_dir=$d
+      return 0
+    fi
+  done
+  return 0
+}
+
+# Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
+# Sets __safeops_role, __safeops_label, __safeops_alerts, or __safeops_why when stale.
+__safeops_read() {
+  local LC_ALL=C
+  local f=$1 line hb='' role='' label='' n=0 fin=0 now age
+  __safeops_alerts=()
+  __safeops_why='watcher not running'
+  if [[ ! -f $f || ! -r $f ]]; then return 1; fi
+  __safeops_why='unreadable state file'
+  {
+    # At most 33 reads of at most 201 bytes each, whatever the file holds.
+    while IFS= read -r -n 201 line || [[ -n $line ]]; do
+      n=$((n + 1))
+      if (( n > 32 || ${#line} > 200 )); then return 1; fi
+      # shellcheck disable=SC2053 # a pattern on purpose
+      if [[ $line == $__safeops_bad_char ]]; then return 1; fi
+      if (( n == 1 )); then
+        if [[ $line != 'safeops-prompt 1' ]]; then return 1; fi
+        continue
+      fi
+      case $line in
+        end) fin=1; break ;;
+        'heartbeat '*)
+          if [[ -n $hb ]]; then return 1; fi
+          hb=${line#heartbeat }
+          if [[ ! $hb =~ ^[0-9]{1,12}$ ]]; then return 1; fi ;;
+        'role '*)
+          if [[ -n $role ]]; then return 1; fi
+          role=${line#role }
+          case $role in primary|unknown|recovering|standby|stopped|none) ;; *) return 1 ;; esac ;;
+        'label '*)
+          if [[ -n $label ]]; then return 1; fi
+          label=${line#label } ;;
+        'alert '*)
+          if (( ${#__safeops_alerts[@]} >= 8 )); then return 1; fi
+          __safeops_alerts+=("${line#alert }") ;;
+        *) return 1 ;;
+      esac
+    done
+  } 2>/dev/null <"$f" # (gone since the test above: no message, just stale)
+  if [[ $fin != 1 || -z $hb || -z $role ]]; then return 1; fi
+  now=${EPOCHSECONDS:-}
+  if [[ ! $now =~ ^[0-9]+$ ]]; then \builtin printf -v now '%(%s)T' -1; fi
+  age=$(( now - 10#$hb ))
+  if (( age > __safeops_stale_after )); then
+    __safeops_why="watcher not running, last update ${age}s ago"
+    return 1
+  fi
+  if (( -age > __safeops_stale_after )); then
+    __safeops_why="heartbeat $((-age))s in the future: clock changed?"
+    return 1
+  fi
+  __safeops_role=$role
+  __safeops_label=$label
+  return 0
+}
+
+# Per role: __safeops_bg (#rrggbb or empty) and __safeops_sgr (SGR parameters or empty).
+__safeops_style() {
+  case $1 in
+    primary) __safeops_bg=__SAFEOPS_BG_PRIMARY__ __safeops_sgr=__SAFEOPS_SGR_PRIMARY__ __safeops_word=PRIMARY ;;
+    standby) __safeops_bg=__SAFEOPS_BG_STANDBY__ __safeops_sgr=__SAFEOPS_SGR_STANDBY__ __safeops_word=standby ;;
+    recovering) __safeops_bg=__SAFEOPS_BG_RECOVERING__ __safeops_sgr=__SAFEOPS_SGR_RECOVERING__ __safeops_word=recovering ;;
+    stopped) __safeops_bg=__SAFEOPS_BG_STOPPED__ __safeops_sgr=__SAFEOPS_SGR_STOPPED__ __safeops_word=stopped ;;
+    none) __safeops_bg=__SAFEOPS_BG_NONE__ __safeops_sgr=__SAFEOPS_SGR_NONE__ __safeops_word='no clusters' ;;
+    unknown) __safeops_bg=__SAFEOPS_BG_UNKNOWN__ __safeops_sgr=__SAFEOPS_SGR_UNKNOWN__ __safeops_word=UNKNOWN ;;
+    *) __safeops_bg=__SAFEOPS_BG_STALE__ __safeops_sgr=__SAFEOPS_SGR_STALE__ __safeops_word=STALE ;;
+  esac
+}
+
+# Recompute the segment from the state file; emit OSC 11 / OSC 2 when they changed.
+__safeops_refresh() {
+  local text style a title mark='!'
+  __safeops_why='watcher not running'
+  __safeops_alerts=()
+  __safeops_find_dir
+  if [[ -n $__safeops_dir ]] && __safeops_read "$__safeops_dir/prompt"; then
+    style=$__safeops_role
+    __safeops_style "$style"
+    text=$__safeops_label
+    # The role word is always there: colour is never the only signal.
+    if [[ ${text,,} != *"${__safeops_word,,}"* ]]; then text="$__safeops_word${text:+ $text}"; fi
+  else
+    style=stale
+    __safeops_alerts=()
+    __safeops_style stale
+    text="STALE ($__safeops_why)"
+  fi
+  case ${LC_ALL:-${LC_CTYPE:-${LANG:-}}} in *[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) mark='⚠' ;; esac
+  for a in "${__safeops_alerts[@]}"; do text+=" $mark $a"; done
+  if [[ $__safeops_esc == 1 && -n $__safeops_sgr ]]; then
+    __safeops_segment=$'\001\e['"$__safeops_sgr"$'m\002 '"$text"$' \001\e[0m\002 '
+  else
+    __safeops_segment="[$text] "
+  fi
+  __safeops_bg_on=0
+  if [[ $__safeops_esc != 1 ]]; then return 0; fi
+  # Inside GNU screen OSC 11 needs passthrough; the Linux console misreads it: leave them be.
+  if [[ $__safeops_want_bg == 1 && -z ${STY:-} && ${TERM:-} != linux && ( -z ${TMUX:-} || $__safeops_want_tmux == 1 ) ]]; then
+    __safeops_bg_on=1
+    if [[ $__safeops_bg != "$__safeops_last_bg" ]]; then
+      if [[ -n $__safeops_bg ]]; then
+        \builtin printf '\e]11;%s\a' "$__safeops_bg"
+      else
+        \builtin printf '\e]111\a'
+      fi
+      __safeops_last_bg=$__safeops_bg
+    fi
+  fi
+  if [[ $__safeops_want_title == 1 && ${TERM:-} != linux ]]; then
+    title="${HOSTNAME%%.*}: $text"
+    if [[ $title != "$__safeops_last_title" ]]; then
+      \builtin printf '\e]2;%s\a' "$title"
+      __safeops_last_title=$title
+    fi
+  fi
+  return 0
+}
+
+# Register this shell for live recolouring (DEVELOPERS.md, `shells/`): the watcher then writes
+# OSC 11 to our terminal when a role changes (bash cannot redraw its prompt from a trap).
+__safeops_register() {
+  local -
+  local dir=$1 reg stat rest
+  local -a fields
+  reg=$dir/shells/$$
+  if [[ -f $reg && -O $reg && ! -L $reg ]]; then return 0; fi
+  if [[ $- != *i* || ! -t 0 || ! -O /proc/$$/fd/0 ]]; then return 0; fi
+  if [[ ! -d $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi
+  # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
+  if [[ -L $reg || -e $reg ]]; then return 0; fi
+  if ! IFS= read -r stat </proc/$$/stat 2>/dev/null; then return 0; fi
+  # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
+  rest=${stat##*)}
+  IFS=' ' read -r -a fields <<<"$rest"
+  if [[ ! ${fields[19]:-} =~ ^[0-9]+$ ]]; then return 0; fi
+  set -C # O_EXCL: never follow a planted link, never write into an existing file
+  if { \builtin printf 'safeops-shell 1\npid %s\nstart %s\nshell bash\n' "$$" "${fields[19]}" >"$reg"; } 2>/dev/null; then
+    __safeops_reg=$reg
+  fi
+  return 0
+}
+
+# The prompt hook: first in PROMPT_COMMAND, it keeps `$?` for the hooks and prompt after it.
+__safeops_precmd() {
+  local __safeops_status=$?
+  __safeops_refresh
+  # shellcheck disable=SC2016 # the literal text, expanded by bash at each prompt (promptvars)
+  if [[ $__safeops_want_prompt == 1 && -n ${PS1:-} && ${PS1:-} != *'${__safeops_segment}'* ]] && \builtin shopt -q promptvars; then
+    # shellcheck disable=SC2016
+    PS1='${__safeops_segment}'$PS1
+  fi
+  if [[ -n $__safeops_dir && $__safeops_bg_on == 1 ]]; then
+    __safeops_register "$__safeops_dir"
+  fi
+  return "$__safeops_status"
+}
+
+# On exit: give the terminal its own background back, and drop our registration.
+__safeops_exit() {
+  if [[ -n $__safeops_last_bg ]]; then \builtin printf '\e]111\a'; fi
+  if [[ -n $__safeops_reg && -f $__safeops_reg && -O $__safeops_reg ]]; then
+    \command rm -f -- "$__safeops_reg" 2>/dev/null || :
+  fi
+}
+
+# PROMPT_COMMAND: an array since bash 5.1 (a string before); prepend once, keep what is there.
+if [[ ${PROMPT_COMMAND[*]:-} != *__safeops_precmd* ]]; then
+  if (( BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1) )); then
+    PROMPT_COMMAND=(__safeops_precmd "${PROMPT_COMMAND[@]}")
+  else
+    # shellcheck disable=SC2128,SC2178 # bash < 5.1: a string
+    PROMPT_COMMAND="__safeops_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+  fi
+fi
+
+# EXIT trap: chain to one already set (`trap -p` quotes it as shell input, so eval is exact).
+__safeops_prev_trap=$(\builtin trap -p EXIT)
+if [[ $__safeops_prev_trap != *__safeops_exit* ]]; then
+  if [[ -n $__safeops_prev_trap ]]; then
+    __safeops_prev_trap=${__safeops_prev_trap#trap -- }
+    __safeops_prev_trap=${__safeops_prev_trap% EXIT}
+    eval "__safeops_prev_trap=$__safeops_prev_trap"
+    \builtin trap -- "__safeops_exit; $__safeops_prev_trap" EXIT
+  else
+    \builtin trap -- __safeops_exit EXIT
+  fi
+fi
+unset __safeops_prev_trap

@@ -1,0 +1,376 @@
+# safeops: shell integration for fish 3.5+ (rendered by `safeops init fish`, src/shell/render.ts).
+#
+#   Load it from ~/.config/fish/config.fish:   safeops init fish | source
+#   Escape hatch:             SAFEOPS_DISABLE=1 rm ...   runs the real command, without safeops.
+#   State dir:                $SAFEOPS_STATE_DIR, else the first candidate holding a `prompt` file.
+#
+# Names: the guarded commands (rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl
+# sudo) and __safeops_* for everything else. The prompt hook forks nothing: it reads the state
+# file with `read`, never sources or evaluates it, and prints escapes with the printf builtin.
+# The segment leads the prompt: fish_prompt (and fish_title) are wrapped, not replaced.
+# A role change redraws the prompt at once: the watcher sends SIGUSR1 to registered shells.
+
+# Values baked in at render time: validated and quoted by render.ts, never taken from the file.
+set -g __safeops_state_dirs __SAFEOPS_STATE_DIRS__
+set -g __safeops_stale_after __SAFEOPS_STALE_AFTER__
+set -g __safeops_want_prompt __SAFEOPS_PROMPT__
+set -g __safeops_want_bg __SAFEOPS_BACKGROUND__
+set -g __safeops_want_title __SAFEOPS_TITLE__
+set -g __safeops_want_tmux __SAFEOPS_TMUX__
+set -g __safeops_want_color __SAFEOPS_COLOR__
+
+set -g __safeops_segment ''
+set -g __safeops_title ''
+set -g __safeops_last_bg ''
+set -g __safeops_reg ''
+set -g __safeops_dir ''
+set -g __safeops_why ''
+set -g __safeops_role ''
+set -g __safeops_label ''
+set -g __safeops_alerts
+
+# Colours and escapes only for a terminal that wants them (NO_COLOR, TERM=dumb, not a tty: none).
+set -g __safeops_esc 0
+if test "$__safeops_want_color" = 1 -a -z "$NO_COLOR" -a -n "$TERM" -a "$TERM" != dumb
+    and test -t 1
+    set __safeops_esc 1
+end
+
+# Run a guarded command through safeops (or the real one when SAFEOPS_DISABLE is set).
+function __safeops_guard
+    if test -n "$SAFEOPS_DISABLE" -a "$SAFEOPS_DISABLE" != 0
+        command $argv
+        return $status
+    end
+    if not test -x __SAFEOPS_BIN__
+        printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ $argv[1] $argv[1] >&2
+        return 127
+    end
+    __SAFEOPS_BIN__ $argv
+end
+
+function rm --description 'rm, guarded by safeops'
+    __safeops_guard rm $argv
+end
+function pg_ctl --description 'pg_ctl, guarded by safeops'
+    __safeops_guard pg_ctl $argv
+end
+function pg_ctlcluster --description 'pg_ctlcluster, guarded by safeops'
+    __safeops_guard pg_ctlcluster $argv
+end
+function wal-g --description 'wal-g, guarded by safeops'
+    __safeops_guard wal-g $argv
+end
+function pgbackrest --description 'pgbackrest, guarded by safeops'
+    __safeops_guard pgbackrest $argv
+end
+function pg_basebackup --description 'pg_basebackup, guarded by safeops'
+    __safeops_guard pg_basebackup $argv
+end
+function systemctl --description 'systemctl, guarded by safeops'
+    __safeops_guard systemctl $argv
+end
+
+# sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
+function sudo --description 'sudo, guarded by safeops when it runs a guarded command'
+    # A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
+    if string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)($|[^A-Za-z0-9_.-])' $argv
+        __safeops_guard sudo $argv
+    else
+        command sudo $argv
+    end
+end
+
+# The state dir: SAFEOPS_STATE_DIR, else the first candidate with a `prompt` file (or none).
+function __safeops_find_dir
+    set -g __safeops_dir ''
+    if test -n "$SAFEOPS_STATE_DIR"
+        set __safeops_dir $SAFEOPS_STATE_DIR
+        return 0
+    end
+    for d in $__safeops_state_dirs
+        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+            string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
+            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+        end
+        if test -f $d/prompt
+            set __safeops_dir $d
+            return 0
+        end
+    end
+    return 0
+end
+
+# Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
+# Sets __safeops_role, __safeops_label, __safeops_alerts, or __safeops_why when stale.
+function __safeops_read --argument-names f
+    set -g __safeops_alerts
+    set -g __safeops_why 'watcher not running'
+    test -f "$f" -a -r "$f"; or return 1
+    set __safeops_why 'unreadable state file'
+    set -l hb ''
+    set -l role ''
+    set -l label ''
+    set -l n 0
+    set -l fin 0
+    set -l bad 0
+    # Bounded reads whatever the file holds: 256 bytes a line (fish_read_limit, then `read`
+    # fails), 33 lines. Not `read --nchars`: it silently drops invalid UTF-8.
+    set -l fish_read_limit 256
+    while read -l line
+        set n (math $n + 1)
+        # Invalid UTF-8 arrives as private-use characters: outside the charset like any other.
+        if test $n -gt 32; or test (string length -- "$line") -gt 200
+            or string match -qr -- '[^A-Za-z0-9 ._,:/@()+=-]' "$line"
+            set bad 1
+            break
+        end
+        if test $n -eq 1
+            if test "$line" != 'safeops-prompt 1'
+                set bad 1
+                break
+            end
+            continue
+        end
+        switch $line
+            case end
+                set fin 1
+                break
+            case 'heartbeat *'
+                if test -n "$hb"
+                    set bad 1
+                    break
+                end
+                set hb (string sub -s 11 -- $line)
+                if not string match -qr -- '^[0-9]{1,12}$' $hb
+                    set bad 1
+                    break
+                end
+            case 'role *'
+                if test -n "$role"
+                    set bad 1
+                    break
+                end
+                set role (string sub -s 6 -- $line)
+                if not contains -- $role primary unknown recovering standby stopped none
+                    set bad 1
+                    break
+                end
+            case 'label *'
+                if test -n "$label"
+                    set bad 1
+                    break
+                end
+                set label (string sub -s 7 -- $line)
+            case 'alert *'
+                if test (count $__safeops_alerts) -ge 8
+                    set bad 1
+                    break
+                end
+                set -a __safeops_alerts (string sub -s 7 -- $line)
+            case '*'
+                set bad 1
+                break
+        end
+    end <$f
+    if test $bad = 1 -o $fin != 1 -o -z "$hb" -o -z "$role"
+        set -g __safeops_alerts
+        return 1
+    end
+    # fish has no clock builtin: now = the file's mtime + its age, both from one stat each.
+    set -l mtime (path mtime -- $f)
+    set -l rel (path mtime --relative -- $f)
+    if not string match -qr -- '^[0-9]+$' "$mtime"; or not string match -qr -- '^-?[0-9]+$' "$rel"
+        return 1
+    end
+    set -l age (math $mtime + $rel - $hb)
+    if test $age -gt $__safeops_stale_after
+        set __safeops_why "watcher not running, last update $age"s" ago"
+        return 1
+    end
+    if test (math -- -1 '*' $age) -gt $__safeops_stale_after
+        set __safeops_why "heartbeat "(math -- -1 '*' $age)"s in the future: clock changed?"
+        return 1
+    end
+    set -g __safeops_role $role
+    set -g __safeops_label $label
+    return 0
+end
+
+# Per role: the background (#rrggbb or empty), SGR parameters (or empty) and the role word.
+function __safeops_style --argument-names role
+    switch $role
+        case primary
+            set -g __safeops_bg __SAFEOPS_BG_PRIMARY__
+            set -g __safeops_sgr __SAFEOPS_SGR_PRIMARY__
+            set -g __safeops_word PRIMARY
+        case standby
+            set -g __safeops_bg __SAFEOPS_BG_STANDBY__
+            set -g __safeops_sgr __SAFEOPS_SGR_STANDBY__
+            set -g __safeops_word standby
+        case recovering
+            set -g __safeops_bg __SAFEOPS_BG_RECOVERING__
+            set -g __safeops_sgr __SAFEOPS_SGR_RECOVERING__
+            set -g __safeops_word recovering
+        case stopped
+            set -g __safeops_bg __SAFEOPS_BG_STOPPED__
+            set -g __safeops_sgr __SAFEOPS_SGR_STOPPED__
+            set -g __safeops_word stopped
+        case none
+            set -g __safeops_bg __SAFEOPS_BG_NONE__
+            set -g __safeops_sgr __SAFEOPS_SGR_NONE__
+            set -g __safeops_word 'no clusters'
+        case unknown
+            set -g __safeops_bg __SAFEOPS_BG_UNKNOWN__
+            set -g __safeops_sgr __SAFEOPS_SGR_UNKNOWN__
+            set -g __safeops_word UNKNOWN
+        case '*'
+            set -g __safeops_bg __SAFEOPS_BG_STALE__
+            set -g __safeops_sgr __SAFEOPS_SGR_STALE__
+            set -g __safeops_word STALE
+    end
+end
+
+# Recompute the segment and title; emit OSC 11 when the background changed.
+function __safeops_refresh
+    set -g __safeops_why 'watcher not running'
+    set -g __safeops_alerts
+    __safeops_find_dir
+    set -l text
+    if test -n "$__safeops_dir"; and __safeops_read $__safeops_dir/prompt
+        __safeops_style $__safeops_role
+        set text $__safeops_label
+        # The role word is always there: colour is never the only signal.
+        if not string match -q -- "*"(string lower -- $__safeops_word)"*" (string lower -- "$text")
+            set text (string trim -- "$__safeops_word $text")
+        end
+    else
+        set -g __safeops_alerts
+        __safeops_style stale
+        set text "STALE ($__safeops_why)"
+    end
+    set -l mark '!'
+    if string match -qir -- 'utf-?8' "$LC_ALL$LC_CTYPE$LANG"
+        set mark '⚠'
+    end
+    for a in $__safeops_alerts
+        set text "$text $mark $a"
+    end
+    set -g __safeops_title (string split -m1 -f1 . -- $hostname)": $text"
+    if test $__safeops_esc = 1 -a -n "$__safeops_sgr"
+        set -g __safeops_segment \e\[$__safeops_sgr"m $text "\e\[0m' '
+    else
+        set -g __safeops_segment "[$text] "
+    end
+    test $__safeops_esc = 1; or return 0
+    # Inside GNU screen OSC 11 needs passthrough; the Linux console misreads it: leave them be.
+    if test $__safeops_want_bg = 1 -a -z "$STY" -a "$TERM" != linux
+        and test -z "$TMUX" -o $__safeops_want_tmux = 1
+        if test "$__safeops_bg" != "$__safeops_last_bg"
+            if test -n "$__safeops_bg"
+                printf '\e]11;%s\a' $__safeops_bg
+            else
+                printf '\e]111\a'
+            end
+            set -g __safeops_last_bg $__safeops_bg
+        end
+    end
+    return 0
+end
+
+# What fish_prompt prints first.
+function __safeops_prompt_segment
+    if test $__safeops_want_prompt = 1
+        printf '%s' $__safeops_segment
+    end
+end
+
+function __safeops_return --argument-names code
+    return $code
+end
+
+# Lead the user's fish_prompt with our segment (and fish_title with our title) by wrapping
+# it; done again whenever fish_prompt was redefined after us. `$status` is kept for it.
+function __safeops_wrap
+    functions -q fish_prompt
+    and not string match -q -- '*__safeops_prompt_segment*' (functions fish_prompt)
+    and begin
+        functions -e __safeops_user_fish_prompt
+        functions --copy fish_prompt __safeops_user_fish_prompt
+        function fish_prompt --description 'the prompt, led by the safeops segment'
+            set -l last $status
+            __safeops_prompt_segment
+            __safeops_return $last
+            __safeops_user_fish_prompt $argv
+        end
+    end
+    if test $__safeops_want_title = 1 -a $__safeops_esc = 1 -a "$TERM" != linux
+        functions -q fish_title
+        and not string match -q -- '*__safeops_title*' (functions fish_title)
+        and begin
+            functions -e __safeops_user_fish_title
+            functions --copy fish_title __safeops_user_fish_title
+            function fish_title --description 'the title, led by the safeops role'
+                printf '%s - ' $__safeops_title
+                __safeops_user_fish_title $argv
+            end
+        end
+    end
+    return 0
+end
+
+# Register this shell for live recolouring (DEVELOPERS.md, `shells/`): the watcher sends
+# SIGUSR1 when a role changes, and __safeops_on_usr1 repaints the prompt without a keypress.
+function __safeops_register --argument-names dir
+    set -l reg $dir/shells/$fish_pid
+    if test -f $reg -a -O $reg; and not test -L $reg
+        return 0
+    end
+    status is-interactive; or return 0
+    test -t 0 -a -O /proc/$fish_pid/fd/0; or return 0
+    test -d $dir/shells -a -w $dir/shells -a -x $dir/shells; or return 0
+    # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
+    if test -L $reg -o -e $reg
+        return 0
+    end
+    read -l stat </proc/$fish_pid/stat 2>/dev/null; or return 0
+    # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
+    set -l fields (string split -n ' ' -- (string replace -r -- '^.*\)' '' $stat))
+    string match -qr -- '^[0-9]+$' "$fields[20]"; or return 0
+    # `>?` opens with O_EXCL: never follows a planted link, never writes an existing file.
+    begin
+        printf 'safeops-shell 1\npid %s\nstart %s\nshell fish\n' $fish_pid $fields[20] >?$reg
+    end 2>/dev/null
+    and set -g __safeops_reg $reg
+    return 0
+end
+
+function __safeops_on_prompt --on-event fish_prompt
+    __safeops_refresh
+    __safeops_wrap
+    if test -n "$__safeops_dir"
+        __safeops_register $__safeops_dir
+    end
+end
+
+# SIGUSR1 from the watcher: re-read the state and redraw the prompt now.
+function __safeops_on_usr1 --on-signal SIGUSR1
+    __safeops_refresh
+    if status is-interactive
+        commandline -f repaint 2>/dev/null
+    end
+    return 0
+end
+
+# On exit: give the terminal its own background back, and drop our registration.
+function __safeops_exit --on-event fish_exit
+    if test -n "$__safeops_last_bg"
+        printf '\e]111\a'
+    end
+    if test -n "$__safeops_reg" -a -f "$__safeops_reg" -a -O "$__safeops_reg"
+        command rm -f -- $__safeops_reg 2>/dev/null
+    end
+    return 0
+end
+
+__safeops_wrap
