@@ -10,6 +10,7 @@ const GUARD_HELP = `Guarded commands (arguments passed on byte for byte):
   safeops [--confirm=HOST] rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl ARGS...
   safeops [--confirm=HOST] sudo SUDO-ARGS...     see through sudo, env, time, nice, ...
   safeops [--confirm=HOST] exec ARGV...          any command line
+  safeops explain [--json] COMMAND...            what safeops would decide, nothing run
 
 Exit codes: the command's own after it ran; 77 refused; 1 confirmation declined;
 130 interrupted; 2 bad usage; 70 safeops failed. Nothing ran in the last five cases.`;
@@ -37,6 +38,20 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       async (a) => {
         const { initScript } = await import('./commands/init.js');
         process.stdout.write(initScript(String(a.shell), { config: loaded.config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
+      },
+    )
+    .command(
+      'watch',
+      'keep the state dir current for prompts and terminals (the resident watcher)',
+      (y) =>
+        y
+          .option('state-dir', { type: 'string', describe: 'publish here (default: SAFEOPS_STATE_DIR, else /run/safeops as root, else $XDG_RUNTIME_DIR/safeops)' })
+          .option('user', { type: 'boolean', default: false, describe: "this user's watcher: $XDG_RUNTIME_DIR/safeops, private modes" })
+          .option('once', { type: 'boolean', default: false, describe: 'gather, publish once, exit' })
+          .option('interval', { type: 'number', describe: 'milliseconds between SQL polls (overrides config watch.sqlIntervalMs)' }),
+      async (a) => {
+        const { runWatchCommand } = await import('./commands/watch.js');
+        code = await runWatchCommand({ stateDir: a['state-dir'] as string | undefined, user: Boolean(a.user), once: Boolean(a.once), intervalMs: a.interval as number | undefined }, edge);
       },
     )
     .command(

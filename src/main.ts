@@ -3,7 +3,7 @@
 import { GUARDED_TOOLS, type GuardedTool } from './command/types.js';
 import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
-import { runGuard } from './guard/guard.js';
+import { runExplain, runGuard } from './guard/guard.js';
 
 const VERSION = '0.1.0';
 
@@ -35,6 +35,16 @@ async function main(argv: string[]): Promise<number> {
     const args = cmd === 'exec' && rest[1] === '--' ? rest.slice(2) : rest.slice(1);
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
     return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+  }
+  if (cmd === 'explain') {
+    const json = rest[1] === '--json';
+    const args = rest.slice(json ? 2 : 1);
+    const tool = args[0];
+    if (tool === undefined) throw new UsageError('safeops explain needs a command, e.g. safeops explain rm -rf /var/lib/postgresql/15/main');
+    const base = { args: args.slice(1), confirm: null, selfPath: process.argv[1] ?? null, json };
+    if ((GUARDED_TOOLS as readonly string[]).includes(tool)) return runExplain({ ...base, mode: 'tool', tool: tool as GuardedTool }, edge);
+    if (tool === 'sudo') return runExplain({ ...base, mode: 'sudo' }, edge);
+    return runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, edge);
   }
   if (confirm !== null) throw new UsageError('--confirm only applies to a guarded command (rm, pg_ctl, pg_ctlcluster, wal-g, pgbackrest, pg_basebackup, systemctl, sudo, exec)');
   if (cmd === '--version' || cmd === '-V') {

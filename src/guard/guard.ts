@@ -153,6 +153,24 @@ function rolesSeen(facts: HostFacts, v: Verdict) {
   return touchedClusters(facts, v).map((c) => ({ cluster: c.name, dataDir: c.dataDir, running: c.running, role: c.role, source: c.roleSource, detail: c.roleDetail }));
 }
 
+/** `safeops explain CMD…`: the decision and its reasons, nothing run, nothing logged. */
+export async function runExplain(req: GuardRequest & { json: boolean }, edge: Edge): Promise<number> {
+  const loaded = loadConfig(edge.env);
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  const parsed = parse(req, edge.env);
+  const ev = await evaluate(parsed, loaded, edge);
+  if (req.json) {
+    process.stdout.write(JSON.stringify({ argv: parsed.argv, tool: parsed.tool, notes: parsed.notes, verdict: ev.verdict, destroys: ev.destroys, roles: rolesSeen(ev.facts, ev.verdict) }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const { formatVerdict } = await import('./report.js');
+  const title = ev.verdict.kind === 'allow' ? 'ALLOW' : ev.verdict.kind === 'confirm' ? (ev.verdict.strong ? 'CONFIRM (strong)' : 'CONFIRM') : 'REFUSE';
+  const detail = ev.verdict.kind === 'allow' ? 'safeops would run it at once.' : ev.verdict.kind === 'confirm' ? 'safeops would ask for the host name first.' : 'safeops would refuse it.';
+  process.stdout.write(formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stdoutIsTTY), title, detail }));
+  for (const n of parsed.notes) process.stdout.write(`  note: ${n}\n`);
+  return EXIT.ok;
+}
+
 /** A unique id for the audit records of one decision (no crypto: it costs ~3 ms to load). */
 function auditId(edge: Edge): string {
   return `${edge.now().getTime().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;

@@ -2,7 +2,7 @@
 import type { Command, ResolvedOp, ResolvedPath, ResolvedRef } from '../command/types.js';
 import type { ConfigProblem } from '../config/schema.js';
 import type { ResolvedProtect } from '../facts/resolve.js';
-import type { ClusterFacts, HostFacts } from '../facts/types.js';
+import type { ClusterFacts, FootprintEntry, HostFacts } from '../facts/types.js';
 import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
 import { touchedEntries, touchesPlace } from './touch.js';
 import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
@@ -73,6 +73,17 @@ function nextStep(row: Row, state: ClusterState, c: ClusterFacts, host: string):
   return here;
 }
 
+const PLACE: Record<FootprintEntry['kind'], string> = { data: 'the data directory', wal: 'the WAL directory (pg_wal)', tablespace: 'a tablespace', config: 'the configuration directory' };
+
+/** How a target relates to a footprint entry, in words: "it is inside the data directory". */
+function relation(t: ResolvedPath, e: FootprintEntry): string {
+  const place = e.kind === 'data' ? PLACE.data : `${PLACE[e.kind]} ${e.path}`;
+  const views = [e.path, ...e.aliases];
+  if (views.includes(t.real) || (e.id !== null && t.id === e.id)) return `it is ${place}`;
+  if (views.some((v) => t.real.startsWith(v + '/') || t.self.startsWith(v + '/')) || (e.id !== null && t.chain.includes(e.id))) return `it is inside ${place}`;
+  return `it contains ${place}`;
+}
+
 /** Apply the table to every cluster an op touches. */
 function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: string): VerdictKind {
   const state = clusterState(c);
@@ -82,7 +93,7 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   acc.touched.add(c.dataDir);
   if (cell.verdict === 'allow') return 'allow';
   if (cell.strong) acc.strong = true;
-  acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state, role: roleWords(c), how: howKnown(c), what: `${what} ${clusterLabel(c)}`, next: nextStep(row, state, c, host) });
+  acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state, role: roleWords(c), how: howKnown(c), what, next: nextStep(row, state, c, host) });
   return cell.verdict;
 }
 
@@ -98,8 +109,7 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
       const entries = touchedEntries(t, c, recursive);
       if (entries.length === 0) continue;
       touchedAny = true;
-      const parts = entries.map((e) => (e.kind === 'data' ? 'its data directory' : e.kind === 'wal' ? `its pg_wal on ${e.path}` : e.kind === 'tablespace' ? `its tablespace ${e.path}` : `its configuration ${e.path}`));
-      bump(judgeCluster(acc, row, c, `${what} ${t.arg} (${parts.join(', ')}) of`, facts.hostname));
+      bump(judgeCluster(acc, row, c, `${what} ${t.arg}: ${entries.map((e) => relation(t, e)).join('; ')} of cluster ${clusterLabel(c)}`, facts.hostname));
     }
     for (const p of config.protect) {
       if (!touchesPlace(t, p, recursive)) continue;
@@ -137,7 +147,7 @@ function judgeRefs(acc: Acc, row: Row, refs: ResolvedRef[], facts: HostFacts, wh
     for (const dd of r.dataDirs) {
       const c = facts.clusters.find((x) => x.dataDir === dd);
       if (!c) continue;
-      const v = judgeCluster(acc, row, c, what, facts.hostname);
+      const v = judgeCluster(acc, row, c, `${what} cluster ${clusterLabel(c)}`, facts.hostname);
       if (RANK[v] > RANK[worst]) worst = v;
       if (row === 'promote' && v !== 'allow' && c.replication?.upstream) acc.promoteUpstreams.push({ dataDir: c.dataDir, host: c.replication.upstream.host, port: c.replication.upstream.port });
     }
