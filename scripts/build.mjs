@@ -1,10 +1,12 @@
 // Builds the `safeops` bin. Start-up time is a feature (DEVELOPERS.md, "Start-up"):
 //  - dist/core.cjs: ONE CommonJS file with everything a guarded command needs (parse, facts,
 //    decide, run, audit). CommonJS skips Node's ESM loader and needs no extra files at start.
-//  - dist/safeops.cjs (the bin): scripts/loader.cjs, which runs core.cjs from a V8 code cache
-//    (dist/core.v8cache, made here by running a harmless command once).
-//  - dist/lazy/*.mjs: ESM with code splitting for what only some commands need (yargs CLI, the
-//    Ink screen, pg, execa, chokidar, conf), loaded on demand through the loader.
+//  - dist/ui.cjs: the Ink confirmation screen, also one CommonJS file (yoga's top-level await is
+//    shimmed away, src/ui/yoga.ts), loaded only when a confirmation is needed.
+//  - dist/safeops.cjs (the bin): scripts/loader.cjs, which runs core.cjs and ui.cjs from V8 code
+//    caches (dist/*.v8cache, made here by running a harmless command and a confirmation once).
+//  - dist/lazy/*.mjs: ESM with code splitting for what only some commands need (yargs CLI, pg,
+//    execa, chokidar, conf), loaded on demand through the loader.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,14 +22,16 @@ fs.rmSync(out, { recursive: true, force: true });
 /** Modules loaded only on demand: name in dist/lazy -> source. */
 export const LAZY = {
   cli: 'src/cli.ts',
-  ui: 'src/ui/run.tsx',
   sql: 'src/facts/sql.ts',
   size: 'src/facts/size.ts',
   upstream: 'src/facts/upstream.ts',
   'dry-run': 'src/run/dry-run.ts',
   init: 'src/commands/init.ts',
 };
-const lazyBySource = new Map(Object.entries(LAZY).map(([name, src]) => [path.join(root, src).replace(/\.tsx?$/, ''), name]));
+/** Lazy CommonJS modules run from their own code cache: name in dist -> source. */
+const LAZY_CJS = { ui: 'src/ui/run.tsx' };
+const stripExt = (src) => path.join(root, src).replace(/\.tsx?$/, '');
+const lazyBySource = new Map([...Object.entries(LAZY).map(([name, src]) => [stripExt(src), `./lazy/${name}.mjs`]), ...Object.entries(LAZY_CJS).map(([name, src]) => [stripExt(src), `./${name}.cjs`])]);
 
 /** `import text from './file?raw'` (as in Vite/vitest) bundles the file's text. */
 const rawPlugin = {
@@ -38,14 +42,14 @@ const rawPlugin = {
   },
 };
 
-/** In the entry, a dynamic import of a lazy module becomes import('./lazy/<name>.mjs'). */
+/** In the entry, a dynamic import of a lazy module becomes import('./lazy/<name>.mjs') or import('./<name>.cjs'). */
 const lazyExternal = {
   name: 'lazy-external',
   setup(build) {
     build.onResolve({ filter: /^\./ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
-      const name = lazyBySource.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, ''));
-      return name ? { path: `./lazy/${name}.mjs`, external: true } : undefined;
+      const target = lazyBySource.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, ''));
+      return target ? { path: target, external: true } : undefined;
     });
   },
 };
@@ -79,7 +83,11 @@ const common = {
   metafile: true,
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  alias: { 'react-devtools-core': path.join(root, 'scripts/stubs/react-devtools-core.mjs') },
+  alias: {
+    'react-devtools-core': path.join(root, 'scripts/stubs/react-devtools-core.mjs'),
+    // See the file: the package's own costs ~30 ms before the confirmation screen's first frame.
+    'string-width': path.join(root, 'src/ui/string-width.ts'),
+  },
   logLevel: 'warning',
 };
 
@@ -94,10 +102,47 @@ const entry = await esbuild.build({
 // lazy imports go through the loader's own import(), passed in as __safeopsImport.
 const corePath = path.join(out, 'core.cjs');
 const core = fs.readFileSync(corePath, 'utf8');
-const rewritten = core.replaceAll('import("./lazy/', '__safeopsImport("./lazy/');
+const rewritten = core.replaceAll('import("./lazy/', '__safeopsImport("./lazy/').replace(/import\("\.\/(\w+)\.cjs"\)/g, '__safeopsRequire("./$1.cjs")');
 if (rewritten === core || /\bimport\(/.test(rewritten)) throw new Error('core.cjs: unexpected dynamic import() left after rewriting lazy imports');
 fs.writeFileSync(corePath, rewritten);
 fs.copyFileSync(path.join(root, 'scripts/loader.cjs'), path.join(out, 'safeops.cjs'));
+
+/** Ink imports `yoga-layout`; the screen gets the shim without top-level await (src/ui/yoga.ts). */
+const yogaShim = {
+  name: 'yoga-shim',
+  setup(build) {
+    build.onResolve({ filter: /^yoga-layout$/ }, () => ({ path: path.join(root, 'src/ui/yoga.ts') }));
+  },
+};
+/**
+ * Ink's reconciler awaits at top level only when DEV=true (React devtools, and reading its own
+ * package.json for them). safeops never sets DEV: those two awaits are removed so the screen can
+ * be CommonJS. If Ink's source changes, the build fails here rather than shipping a broken screen.
+ */
+const inkNoDevtools = {
+  name: 'ink-no-devtools',
+  setup(build) {
+    build.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, (args) => {
+      const src = fs.readFileSync(args.path, 'utf8');
+      const patched = src.replace("await import('./devtools.js');", 'void 0;').replace('? await loadPackageJson()', '? { name: undefined, version: undefined }');
+      if ((patched.match(/\bawait\b/g) ?? []).length !== (src.match(/\bawait\b/g) ?? []).length - 2) throw new Error(`${args.path}: Ink changed; revisit scripts/build.mjs (ink-no-devtools)`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+// The yoga WebAssembly as bytes (src/ui/yoga.ts reads it instead of decoding base64 at run time).
+const yogaJs = fs.readFileSync(path.join(root, 'node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js'), 'utf8');
+const yogaB64 = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/.exec(yogaJs);
+if (!yogaB64) throw new Error('yoga-layout changed: its embedded WebAssembly was not found (scripts/build.mjs)');
+fs.writeFileSync(path.join(out, 'yoga.wasm'), Buffer.from(yogaB64[1], 'base64'));
+
+const ui = await esbuild.build({
+  ...common,
+  entryPoints: [LAZY_CJS.ui],
+  outfile: path.join(out, 'ui.cjs'),
+  format: 'cjs',
+  plugins: [yogaShim, inkNoDevtools],
+});
 
 const lazy = await esbuild.build({
   ...common,
@@ -113,21 +158,48 @@ const lazy = await esbuild.build({
 
 fs.chmodSync(path.join(out, 'safeops.cjs'), 0o755);
 
-/** Make the code cache by running a harmless guarded command once, isolated from the host's config. */
-function makeCodeCache() {
+/**
+ * Make the code caches the way they are used: a harmless guarded command for core.cjs, then a
+ * real confirmation screen in a pseudo-terminal (python3's pty), answered with Escape, for
+ * ui.cjs. Both run isolated from the host's config.
+ */
+function makeCodeCaches() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-build-'));
   try {
-    fs.writeFileSync(path.join(tmp, 'config.json'), '{"discovery": {"roots": []}}');
+    const protectedFile = path.join(tmp, 'protected');
+    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify({ discovery: { roots: [] }, protect: [{ path: protectedFile, action: 'confirm', reason: 'warming the code cache' }] }));
     fs.writeFileSync(path.join(tmp, 'victim'), '');
-    const env = { ...process.env, SAFEOPS_WRITE_CODE_CACHE: '1', SAFEOPS_CONFIG: path.join(tmp, 'config.json'), SAFEOPS_AUDIT_LOG: path.join(tmp, 'audit.jsonl'), SAFEOPS_STATE_DIR: path.join(tmp, 'state') };
-    execFileSync(process.execPath, [path.join(out, 'safeops.cjs'), 'rm', path.join(tmp, 'victim')], { env, stdio: 'inherit' });
+    fs.writeFileSync(protectedFile, '');
+    const env = { ...process.env, SAFEOPS_CONFIG: path.join(tmp, 'config.json'), SAFEOPS_AUDIT_LOG: path.join(tmp, 'audit.jsonl'), SAFEOPS_STATE_DIR: path.join(tmp, 'state'), TERM: 'xterm-256color' };
+    delete env.NO_COLOR;
+    const bin = path.join(out, 'safeops.cjs');
+    execFileSync(process.execPath, [bin, 'rm', path.join(tmp, 'victim')], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'core' }, stdio: 'inherit' });
+    const py = [
+      'import os, pty, select, sys',
+      'pid, fd = pty.fork()',
+      'if pid == 0: os.execvpe(sys.argv[1], sys.argv[1:], os.environ)',
+      "buf = b''",
+      'sent = False',
+      'while True:',
+      '    r, _, _ = select.select([fd], [], [], 20)',
+      '    if not r: break',
+      '    try: data = os.read(fd, 65536)',
+      '    except OSError: break',
+      '    if not data: break',
+      '    buf += data',
+      "    if not sent and b'Type the host name' in buf: os.write(fd, b'\\x1b'); sent = True",
+      '_, status = os.waitpid(pid, 0)',
+      'sys.exit(0 if sent else 1)',
+    ].join('\n');
+    execFileSync('python3', ['-c', py, process.execPath, bin, 'rm', protectedFile], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'ui' }, stdio: 'ignore' });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-makeCodeCache();
-fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ entry: entry.metafile, lazy: lazy.metafile }));
+makeCodeCaches();
+fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ entry: entry.metafile, ui: ui.metafile, lazy: lazy.metafile }));
 const size = fs.statSync(corePath).size;
 const cache = fs.statSync(path.join(out, 'core.v8cache')).size;
+const uiCache = fs.statSync(path.join(out, 'ui.v8cache')).size;
 const chunks = fs.readdirSync(path.join(out, 'lazy', 'chunks')).length;
-console.log(`built dist/safeops.cjs + core.cjs (${(size / 1024).toFixed(0)} KiB, the whole fast path; code cache ${(cache / 1024).toFixed(0)} KiB) + dist/lazy (${Object.keys(LAZY).length} entries, ${chunks} chunks)`);
+console.log(`built dist/safeops.cjs + core.cjs (${(size / 1024).toFixed(0)} KiB, the whole fast path; code cache ${(cache / 1024).toFixed(0)} KiB) + ui.cjs (code cache ${(uiCache / 1024).toFixed(0)} KiB) + dist/lazy (${Object.keys(LAZY).length} entries, ${chunks} chunks)`);

@@ -3,6 +3,7 @@
 import { GUARDED_TOOLS, type GuardedTool } from './command/types.js';
 import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
+import { trace } from './util/trace.js';
 import { runExplain, runGuard } from './guard/guard.js';
 
 const VERSION = '0.1.0';
@@ -24,6 +25,7 @@ function splitGlobal(argv: string[]): { confirm: string | null; rest: string[] }
 }
 
 async function main(argv: string[]): Promise<number> {
+  trace('main');
   const { confirm, rest } = splitGlobal(argv);
   const cmd = rest[0];
   const edge = readEdge();

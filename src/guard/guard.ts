@@ -14,6 +14,7 @@ import { resolveBinary } from '../run/resolve-bin.js';
 import { exitLike, runInherit } from '../run/spawn.js';
 import { EXIT } from '../util/errors.js';
 import { findStateDir } from '../util/state-dir.js';
+import { trace } from '../util/trace.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from './color.js';
 
@@ -41,11 +42,13 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
     const facts: HostFacts = { hostname: edge.hostname, shortHostname: edge.shortHostname, clusters: [], unidentifiedPostmasters: [], observedAt: edge.now().toISOString(), problems: [] };
     return { facts, verdict: { kind: 'allow', strong: false, reasons: [], touched: [], warnings: [], promoteUpstreams: [], dryRunArgv: null }, destroys: [] };
   }
+  trace('evaluate');
   const snap = snapshotProc();
   const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd) }, snap);
   const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
   const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };
   let verdict = decide(command, facts, policy);
+  trace('decided');
   const touched = new Set(verdict.touched);
   if (facts.clusters.some((c) => touched.has(c.dataDir) && c.running === true)) {
     await addSqlFacts(facts, (c) => touched.has(c.dataDir), loaded.config, edge.userName);
@@ -91,10 +94,9 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
     return { verdict: again.verdict, clusters: touchedClusters(again.facts, again.verdict) };
   };
   try {
-    const ui = await import('../ui/run.js');
-    const { measurePaths } = await import('../facts/size.js');
-    const { probeUpstream } = await import('../facts/upstream.js');
-    const { runDryRun } = await import('../run/dry-run.js');
+    trace('ui import');
+    const ui = await importWithoutFetch(() => import('../ui/run.js'));
+    trace('ui imported');
     const dryRunAbort = new AbortController();
     const result = await ui.runConfirmation({
       host: edge.hostname,
@@ -105,10 +107,24 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
       destroys: ev.destroys,
       refresh,
       subscribe: (onChange) => watchStateDir(edge.env, onChange),
-      measure: (paths, onProgress) => measurePaths(paths, onProgress),
+      // Helpers are imported when used: a screen for rm must not wait for execa or pg.
+      measure: (paths, onProgress) => {
+        let cancel: (() => void) | null = null;
+        let cancelled = false;
+        void import('../facts/size.js').then(({ measurePaths }) => {
+          if (!cancelled) cancel = measurePaths(paths, onProgress);
+        });
+        return () => {
+          cancelled = true;
+          cancel?.();
+        };
+      },
       // The dry run uses the real binary, never a shim that would be safeops itself.
-      dryRun: (argv) => runDryRun([resolveBinary(argv[0]!, edge.env, edge.cwd, req.selfPath) ?? argv[0]!, ...argv.slice(1)], { timeoutMs: 60_000, signal: dryRunAbort.signal }),
-      probeUpstream: (host, port) => probeUpstream(host, port, { timeoutMs: 1500 }),
+      dryRun: async (argv) => {
+        const { runDryRun } = await import('../run/dry-run.js');
+        return runDryRun([resolveBinary(argv[0]!, edge.env, edge.cwd, req.selfPath) ?? argv[0]!, ...argv.slice(1)], { timeoutMs: 60_000, signal: dryRunAbort.signal });
+      },
+      probeUpstream: async (host, port) => (await import('../facts/upstream.js')).probeUpstream(host, port, { timeoutMs: 1500 }),
       noColor: colorLevel(edge.env, true) === 0,
     });
     dryRunAbort.abort();
@@ -127,6 +143,22 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
   return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in r ? r.signal : null };
+}
+
+/**
+ * Import with `fetch` hidden: Ink's layout engine (yoga) decodes its embedded WebAssembly through
+ * fetch() of a data: URL when fetch exists, which loads undici and costs ~55 ms; without fetch
+ * it decodes the same bytes directly. Restored right after.
+ */
+async function importWithoutFetch<T>(load: () => Promise<T>): Promise<T> {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    if (saved) Object.defineProperty(globalThis, 'fetch', saved);
+    else delete (globalThis as { fetch?: unknown }).fetch;
+  }
 }
 
 /** Push a refresh when the watcher publishes new state (its state.json is renamed into place). */

@@ -2,7 +2,9 @@
 // second or on push), the size count, the split-brain probes and wal-g's dry run, and resolves
 // once with the operator's answer, after unmounting and giving the terminal back as it was.
 // Loaded lazily by the guard (`await import('../ui/run.js')`): only ink and react at the top.
+import { trace } from '../util/trace.js';
 import { render, type Instance } from 'ink';
+import { yogaReady } from './yoga.js';
 import { ConfirmScreen, type ConfirmScreenProps } from './ConfirmScreen.js';
 import { appendOnlyStdout } from './dumb-output.js';
 import { destroyedPaths } from './targets.js';
@@ -20,6 +22,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * ask plainly.
  */
 export async function runConfirmation(session: ConfirmationSession): Promise<ConfirmationResult> {
+  await yogaReady;
   const stdin = session.stdin ?? process.stdin;
   const stdout = session.stdout ?? process.stdout;
   const dumb = session.dumb ?? process.env.TERM === 'dumb';
@@ -126,15 +129,19 @@ export async function runConfirmation(session: ConfirmationSession): Promise<Con
     stdout.on('resize', onResize);
     cleanups.push(() => stdout.off('resize', onResize));
 
-    startBackground(session, data, update, cleanups, () => finished);
-
     try {
+      trace('render');
       instance = render(element(), {
         stdin,
         stdout: dumb ? appendOnlyStdout(stdout) : stdout,
         exitOnCtrlC: false,
         patchConsole: false,
         debug: dumb,
+      });
+      trace('rendered');
+      // Background work (sizes, refresh, probes) starts once the first frame is out.
+      setImmediate(() => {
+        if (!finished) startBackground(session, data, update, cleanups, () => finished);
       });
       // Ink ends the app by itself only on an error inside it (e.g. stdin has no raw mode).
       instance.waitUntilExit().then(

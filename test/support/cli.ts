@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository (SAFEOPS_REPO_ROOT when this file is bundled elsewhere, as by the bench). */
+export const ROOT = process.env.SAFEOPS_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'dist/safeops.cjs');
 export const FIXTURE_BIN = path.join(ROOT, 'test/fixtures/bin');
 export const SHORT_HOST = os.hostname().split('.')[0]!;
