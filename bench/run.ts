@@ -90,7 +90,8 @@ function benchGuard(env: NodeJS.ProcessEnv) {
 function benchPromptHook(stateDir: string) {
   const n = quick ? 500 : 3000;
   const prompt = (hb: number) => `safeops-prompt 1\nheartbeat ${hb}\nrole primary\nlabel PRIMARY 15/main, standby 15/replica\nalert archiving failing on 15/main\nend\n`;
-  fs.writeFileSync(path.join(stateDir, 'prompt'), prompt(Math.floor(Date.now() / 1000) + 3600));
+  // A fresh heartbeat: the common case, where the hook finds the file as it was at the last prompt.
+  fs.writeFileSync(path.join(stateDir, 'prompt'), prompt(Math.floor(Date.now() / 1000)));
   const env = { ...process.env, SAFEOPS_STATE_DIR: stateDir, TERM: 'xterm-256color', NO_COLOR: '' };
   const scripts: Record<string, { argv: (init: string) => string[] }> = {
     bash: { argv: (init) => ['bash', '--noprofile', '--norc', '-c', `eval "$(cat ${init})"; __b(){ local s=$?; return $s; }; t0=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __b; done; t1=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __safeops_precmd; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`] },

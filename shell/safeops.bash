@@ -20,8 +20,10 @@ __safeops_want_tmux=__SAFEOPS_TMUX__
 __safeops_want_color=__SAFEOPS_COLOR__
 # A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
 __safeops_guarded_re='(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)($|[^A-Za-z0-9_.-])'
-# A bad byte in the state file: anything outside the label charset (printable ASCII subset).
-__safeops_bad_char='*[!A-Za-z0-9 ._,:/@()+=-]*'
+# A bad byte in the state file: anything outside the label charset (printable ASCII subset)
+# and the newlines between lines. Listed, not ranges: ranges depend on the locale, and setting
+# LC_ALL=C at each prompt costs bash more than the whole rest of the hook.
+__safeops_bad_content='*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._,:/@()+='$'\n''-]*'
 
 __safeops_segment=''
 __safeops_last_bg=''
@@ -31,6 +33,9 @@ __safeops_dir=''
 __safeops_bg_on=0
 __safeops_alerts=()
 __safeops_why=''
+__safeops_cache=''
+__safeops_drawn=''
+__safeops_p_hb=0 __safeops_p_role='' __safeops_p_label='' __safeops_p_alerts=()
 
 # Colours and escapes only for a terminal that wants them (NO_COLOR, TERM=dumb, not a tty: none).
 __safeops_esc=0
@@ -99,50 +104,68 @@ __safeops_find_dir() {
   return 0
 }
 
-# Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
-# Sets __safeops_role, __safeops_label, __safeops_alerts, or __safeops_why when stale.
-__safeops_read() {
+# Parse the prompt file's content (DEVELOPERS.md); status 0 only when valid. Sets
+# __safeops_p_hb, __safeops_p_role, __safeops_p_label and __safeops_p_alerts.
+__safeops_parse() {
   local LC_ALL=C
-  local f=$1 line hb='' role='' label='' n=0 fin=0 now age
+  local rest=$1 line hb='' role='' label='' n=0 fin=0
+  __safeops_p_alerts=()
+  # One pattern over the whole file: a byte outside the label charset (or newline) makes it stale.
+  # shellcheck disable=SC2053 # a pattern on purpose
+  if (( ${#rest} >= 6600 )) || [[ $rest == $__safeops_bad_content ]]; then return 1; fi
+  while [[ -n $rest ]]; do
+    line=${rest%%$'\n'*}
+    rest=${rest:${#line}+1}
+    n=$((n + 1))
+    if (( n > 32 || ${#line} > 200 )); then return 1; fi
+    if (( n == 1 )); then
+      if [[ $line != 'safeops-prompt 1' ]]; then return 1; fi
+      continue
+    fi
+    case $line in
+      end) fin=1; break ;;
+      'heartbeat '*)
+        if [[ -n $hb ]]; then return 1; fi
+        hb=${line#heartbeat }
+        if [[ ! $hb =~ ^[0-9]{1,12}$ ]]; then return 1; fi ;;
+      'role '*)
+        if [[ -n $role ]]; then return 1; fi
+        role=${line#role }
+        case $role in primary|unknown|recovering|standby|stopped|none) ;; *) return 1 ;; esac ;;
+      'label '*)
+        if [[ -n $label ]]; then return 1; fi
+        label=${line#label } ;;
+      'alert '*)
+        if (( ${#__safeops_p_alerts[@]} >= 8 )); then return 1; fi
+        __safeops_p_alerts+=("${line#alert }") ;;
+      *) return 1 ;;
+    esac
+  done
+  if [[ $fin != 1 || -z $hb || -z $role ]]; then return 1; fi
+  __safeops_p_hb=$((10#$hb)) __safeops_p_role=$role __safeops_p_label=$label
+  return 0
+}
+
+# Read and validate the prompt file; status 0 only when valid and fresh. Sets __safeops_role,
+# __safeops_label, __safeops_alerts, or __safeops_why when stale. The file is read with one
+# `read` (at most 6,600 bytes: 32 lines of 200), and parsed again only when its bytes changed.
+__safeops_read() {
+  local f=$1 content='' now age
   __safeops_alerts=()
   __safeops_why='watcher not running'
   if [[ ! -f $f || ! -r $f ]]; then return 1; fi
   __safeops_why='unreadable state file'
-  {
-    # At most 33 reads of at most 201 bytes each, whatever the file holds.
-    while IFS= read -r -n 201 line || [[ -n $line ]]; do
-      n=$((n + 1))
-      if (( n > 32 || ${#line} > 200 )); then return 1; fi
-      # shellcheck disable=SC2053 # a pattern on purpose
-      if [[ $line == $__safeops_bad_char ]]; then return 1; fi
-      if (( n == 1 )); then
-        if [[ $line != 'safeops-prompt 1' ]]; then return 1; fi
-        continue
-      fi
-      case $line in
-        end) fin=1; break ;;
-        'heartbeat '*)
-          if [[ -n $hb ]]; then return 1; fi
-          hb=${line#heartbeat }
-          if [[ ! $hb =~ ^[0-9]{1,12}$ ]]; then return 1; fi ;;
-        'role '*)
-          if [[ -n $role ]]; then return 1; fi
-          role=${line#role }
-          case $role in primary|unknown|recovering|standby|stopped|none) ;; *) return 1 ;; esac ;;
-        'label '*)
-          if [[ -n $label ]]; then return 1; fi
-          label=${line#label } ;;
-        'alert '*)
-          if (( ${#__safeops_alerts[@]} >= 8 )); then return 1; fi
-          __safeops_alerts+=("${line#alert }") ;;
-        *) return 1 ;;
-      esac
-    done
-  } 2>/dev/null <"$f" # (gone since the test above: no message, just stale)
-  if [[ $fin != 1 || -z $hb || -z $role ]]; then return 1; fi
+  # No 2>/dev/null (it costs a third of the hook): the watcher replaces the file by rename and
+  # never deletes it while it runs, and a missing file was caught just above.
+  IFS= read -r -d '' -n 6600 content <"$f"
+  if [[ $content != "$__safeops_cache" || -z $__safeops_cache ]]; then
+    __safeops_cache=''
+    if ! __safeops_parse "$content"; then return 1; fi
+    __safeops_cache=$content
+  fi
   now=${EPOCHSECONDS:-}
-  if [[ ! $now =~ ^[0-9]+$ ]]; then \builtin printf -v now '%(%s)T' -1; fi
-  age=$(( now - 10#$hb ))
+  if [[ -z $now || $now == *[!0123456789]* ]]; then \builtin printf -v now '%(%s)T' -1; fi
+  age=$(( now - __safeops_p_hb ))
   if (( age > __safeops_stale_after )); then
     __safeops_why="watcher not running, last update ${age}s ago"
     return 1
@@ -151,8 +174,9 @@ __safeops_read() {
     __safeops_why="heartbeat $((-age))s in the future: clock changed?"
     return 1
   fi
-  __safeops_role=$role
-  __safeops_label=$label
+  __safeops_role=$__safeops_p_role
+  __safeops_label=$__safeops_p_label
+  __safeops_alerts=("${__safeops_p_alerts[@]}")
   return 0
 }
 
@@ -176,12 +200,16 @@ __safeops_refresh() {
   __safeops_alerts=()
   __safeops_find_dir
   if [[ -n $__safeops_dir ]] && __safeops_read "$__safeops_dir/prompt"; then
+    # The same fresh file as at the last prompt: segment, background and title are already right.
+    if [[ $__safeops_cache == "$__safeops_drawn" ]]; then return 0; fi
+    __safeops_drawn=$__safeops_cache
     style=$__safeops_role
     __safeops_style "$style"
     text=$__safeops_label
     # The role word is always there: colour is never the only signal.
     if [[ ${text,,} != *"${__safeops_word,,}"* ]]; then text="$__safeops_word${text:+ $text}"; fi
   else
+    __safeops_drawn=''
     style=stale
     __safeops_alerts=()
     __safeops_style stale
@@ -225,6 +253,8 @@ __safeops_register() {
   local dir=$1 reg stat rest
   local -a fields
   reg=$dir/shells/$$
+  # Registered by us before and still there (one stat): nothing to do.
+  if [[ $reg == "$__safeops_reg" && -O $reg ]]; then return 0; fi
   if [[ -f $reg && -O $reg && ! -L $reg ]]; then return 0; fi
   if [[ $- != *i* || ! -t 0 || ! -O /proc/$$/fd/0 ]]; then return 0; fi
   if [[ ! -d $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi

@@ -298,9 +298,12 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
       return EXIT.refused;
     }
   }
+  trace('spawn');
   const result = await runInherit(file, parsed.argv, { env: innerEnv });
+  trace('child exited');
   if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
   if (harmless) audit({ event: 'decision', decision: 'allow', strong: false, reasons: [], roles: [], confirmation, exitCode: result.code, signal: result.signal, ran: true });
   else audit({ event: 'exit', exitCode: result.code, signal: result.signal });
+  trace('audited');
   exitLike(result);
 }
