@@ -35,7 +35,7 @@ __safeops_alerts=()
 __safeops_why=''
 __safeops_cache=''
 __safeops_drawn=''
-__safeops_p_hb=0 __safeops_p_role='' __safeops_p_label='' __safeops_p_alerts=()
+__safeops_p_role='' __safeops_p_label='' __safeops_p_alerts=()
 
 # Colours and escapes only for a terminal that wants them (NO_COLOR, TERM=dumb, not a tty: none).
 __safeops_esc=0
@@ -104,30 +104,22 @@ __safeops_find_dir() {
   return 0
 }
 
-# Parse the prompt file's content (DEVELOPERS.md); status 0 only when valid. Sets
-# __safeops_p_hb, __safeops_p_role, __safeops_p_label and __safeops_p_alerts.
+# Parse the prompt file after its first two lines (DEVELOPERS.md); status 0 only when valid.
+# Sets __safeops_p_role, __safeops_p_label and __safeops_p_alerts.
 __safeops_parse() {
   local LC_ALL=C
-  local rest=$1 line hb='' role='' label='' n=0 fin=0
+  local rest=$1 line role='' label='' n=2 fin=0
   __safeops_p_alerts=()
-  # One pattern over the whole file: a byte outside the label charset (or newline) makes it stale.
+  # One pattern over it all: a byte outside the label charset (or newline) makes it stale.
   # shellcheck disable=SC2053 # a pattern on purpose
-  if (( ${#rest} >= 6600 )) || [[ $rest == $__safeops_bad_content ]]; then return 1; fi
+  if [[ $rest == $__safeops_bad_content ]]; then return 1; fi
   while [[ -n $rest ]]; do
     line=${rest%%$'\n'*}
     rest=${rest:${#line}+1}
     n=$((n + 1))
     if (( n > 32 || ${#line} > 200 )); then return 1; fi
-    if (( n == 1 )); then
-      if [[ $line != 'safeops-prompt 1' ]]; then return 1; fi
-      continue
-    fi
     case $line in
       end) fin=1; break ;;
-      'heartbeat '*)
-        if [[ -n $hb ]]; then return 1; fi
-        hb=${line#heartbeat }
-        if [[ ! $hb =~ ^[0-9]{1,12}$ ]]; then return 1; fi ;;
       'role '*)
         if [[ -n $role ]]; then return 1; fi
         role=${line#role }
@@ -141,16 +133,17 @@ __safeops_parse() {
       *) return 1 ;;
     esac
   done
-  if [[ $fin != 1 || -z $hb || -z $role ]]; then return 1; fi
-  __safeops_p_hb=$((10#$hb)) __safeops_p_role=$role __safeops_p_label=$label
+  if [[ $fin != 1 || -z $role ]]; then return 1; fi
+  __safeops_p_role=$role __safeops_p_label=$label
   return 0
 }
 
 # Read and validate the prompt file; status 0 only when valid and fresh. Sets __safeops_role,
-# __safeops_label, __safeops_alerts, or __safeops_why when stale. The file is read with one
-# `read` (at most 6,600 bytes: 32 lines of 200), and parsed again only when its bytes changed.
+# __safeops_label, __safeops_alerts, or __safeops_why when stale. One `read` of at most 6,600
+# bytes (32 lines of 200). The heartbeat (line 2) changes every 2 s and is checked on its own;
+# the rest is parsed again only when it changed.
 __safeops_read() {
-  local f=$1 content='' now age
+  local f=$1 content='' rest hb now age
   __safeops_alerts=()
   __safeops_why='watcher not running'
   if [[ ! -f $f || ! -r $f ]]; then return 1; fi
@@ -158,14 +151,20 @@ __safeops_read() {
   # No 2>/dev/null (it costs a third of the hook): the watcher replaces the file by rename and
   # never deletes it while it runs, and a missing file was caught just above.
   IFS= read -r -d '' -n 6600 content <"$f"
-  if [[ $content != "$__safeops_cache" || -z $__safeops_cache ]]; then
+  if (( ${#content} >= 6600 )); then return 1; fi
+  if [[ $content != 'safeops-prompt 1'$'\n''heartbeat '* ]]; then return 1; fi
+  rest=${content#*$'\n'heartbeat }
+  hb=${rest%%$'\n'*}
+  rest=${rest:${#hb}+1}
+  if [[ -z $hb || ${#hb} -gt 12 || $hb == *[!0123456789]* ]]; then return 1; fi
+  if [[ $rest != "$__safeops_cache" || -z $__safeops_cache ]]; then
     __safeops_cache=''
-    if ! __safeops_parse "$content"; then return 1; fi
-    __safeops_cache=$content
+    if ! __safeops_parse "$rest"; then return 1; fi
+    __safeops_cache=$rest
   fi
   now=${EPOCHSECONDS:-}
   if [[ -z $now || $now == *[!0123456789]* ]]; then \builtin printf -v now '%(%s)T' -1; fi
-  age=$(( now - __safeops_p_hb ))
+  age=$(( now - 10#$hb ))
   if (( age > __safeops_stale_after )); then
     __safeops_why="watcher not running, last update ${age}s ago"
     return 1
