@@ -86,34 +86,49 @@ function benchGuard(env: NodeJS.ProcessEnv) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Per-prompt cost of the hook vs a bare prompt function, in the same shell process. */
+/**
+ * Per-prompt cost of the hook vs a bare prompt function, in the same shell process. Prompts
+ * alternate between two state dirs whose files differ in their heartbeat, as real prompts see
+ * a new heartbeat every 2 s (the bare loop switches the variable too).
+ */
 function benchPromptHook(stateDir: string) {
   const n = quick ? 500 : 3000;
   const prompt = (hb: number) => `safeops-prompt 1\nheartbeat ${hb}\nrole primary\nlabel PRIMARY 15/main, standby 15/replica\nalert archiving failing on 15/main\nend\n`;
-  // A fresh heartbeat: the common case, where the hook finds the file as it was at the last prompt.
-  fs.writeFileSync(path.join(stateDir, 'prompt'), prompt(Math.floor(Date.now() / 1000)));
-  const env = { ...process.env, SAFEOPS_STATE_DIR: stateDir, TERM: 'xterm-256color', NO_COLOR: '' };
-  const scripts: Record<string, { argv: (init: string) => string[] }> = {
-    bash: { argv: (init) => ['bash', '--noprofile', '--norc', '-c', `eval "$(cat ${init})"; __b(){ local s=$?; return $s; }; t0=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __b; done; t1=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __safeops_precmd; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`] },
-    zsh: { argv: (init) => ['zsh', '--no-rcs', '-c', `zmodload zsh/datetime; source ${init}; __b(){ return 0 }; t0=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __b; done; t1=$EPOCHREALTIME; for ((i=0;i<${n};i++)); do __safeops_precmd; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`] },
-    fish: { argv: (init) => ['fish', '--no-config', '--private', '-c', `source ${init}; function __b; end; set t0 (date +%s.%N); for i in (seq ${n}); __b; end; set t1 (date +%s.%N); for i in (seq ${n}); __safeops_refresh; end; set t2 (date +%s.%N); echo $t0 $t1 $t2`] },
+  const now = Math.floor(Date.now() / 1000);
+  const dirs = [path.join(stateDir, 'a'), path.join(stateDir, 'b')];
+  dirs.forEach((d, i) => {
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'prompt'), prompt(now - i));
+  });
+  const [da, db] = dirs;
+  const env = { ...process.env, SAFEOPS_STATE_DIR: da!, TERM: 'xterm-256color', NO_COLOR: '' };
+  const loops = (call: string, bare: string, count: number) => ({
+    bash: `t0=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${bare}; done; t1=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${call}; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`,
+    zsh: `t0=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${bare}; done; t1=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${call}; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`,
+    fish: `set -l flip a; set t0 (date +%s.%N); for i in (seq ${count}); if test $flip = a; set flip b; set -gx SAFEOPS_STATE_DIR ${db}; else; set flip a; set -gx SAFEOPS_STATE_DIR ${da}; end; ${bare}; end; set t1 (date +%s.%N); for i in (seq ${count}); if test $flip = a; set flip b; set -gx SAFEOPS_STATE_DIR ${db}; else; set flip a; set -gx SAFEOPS_STATE_DIR ${da}; end; ${call}; end; set t2 (date +%s.%N); echo $t0 $t1 $t2`,
+  });
+  const argv = (shell: string, init: string, count: number): string[] => {
+    if (shell === 'bash') return ['bash', '--noprofile', '--norc', '-c', `eval "$(cat ${init})"; __b(){ local s=$?; return $s; }; ${loops('__safeops_precmd', '__b', count).bash}`];
+    if (shell === 'zsh') return ['zsh', '--no-rcs', '-c', `zmodload zsh/datetime; source ${init}; __b(){ return 0 }; ${loops('__safeops_precmd', '__b', count).zsh}`];
+    return ['fish', '--no-config', '--private', '-c', `source ${init}; function __b; end; ${loops('__safeops_refresh', '__b', count).fish}`];
   };
-  for (const [shell, s] of Object.entries(scripts)) {
+  for (const shell of ['bash', 'zsh', 'fish']) {
     const init = path.join(stateDir, `init.${shell}`);
     fs.writeFileSync(init, execFileSync(process.execPath, [BIN, 'init', shell], { env }));
-    const out = execFileSync(s.argv(init)[0]!, s.argv(init).slice(1), { env, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(' ').map(Number);
+    const a = argv(shell, init, n);
+    const out = execFileSync(a[0]!, a.slice(1), { env, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(' ').map(Number);
     const bare = ((out[1]! - out[0]!) * 1000) / n;
     const hook = ((out[2]! - out[1]!) * 1000) / n;
-    // Forks: strace the same loop; the count with the loop must equal the count without it.
-    const forks = (loops: number) => {
+    // Forks: strace the same loops; the count with 200 prompts must equal the count with none.
+    const forks = (count: number) => {
       const trace = path.join(stateDir, `strace.${shell}`);
-      const argv = s.argv(init).map((a) => a.replaceAll(`i<${n}`, `i<${loops}`).replaceAll(`seq ${n}`, `seq ${loops}`));
-      spawnSync('strace', ['-f', '-e', 'trace=fork,vfork,clone,clone3,execve', '-o', trace, ...argv], { env, stdio: 'ignore' });
+      const b = argv(shell, init, count);
+      spawnSync('strace', ['-f', '-e', 'trace=fork,vfork,clone,clone3,execve', '-o', trace, ...b], { env, stdio: 'ignore' });
       return fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /\b(fork|vfork|clone3?|execve)\(/.test(l) && !l.includes('CLONE_THREAD')).length;
     };
     const extraForks = forks(200) - forks(0);
     rows.push({
-      what: `prompt hook, ${shell}: per prompt (hook minus bare prompt function, ${n} prompts)`,
+      what: `prompt hook, ${shell}: per prompt (hook minus bare prompt function, ${n} prompts, heartbeat changing)`,
       value: `${(hook - bare).toFixed(3)} ms (hook ${hook.toFixed(3)} ms, bare ${bare.toFixed(4)} ms); forks per prompt: ${extraForks / 200}`,
       budget: shell === 'bash' ? '<= 0.2 ms, 0 forks' : '0 forks',
       ok: extraForks === 0 && (shell !== 'bash' || hook - bare <= 0.2),
