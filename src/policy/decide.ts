@@ -65,7 +65,10 @@ function nextStep(row: Row, state: ClusterState, c: ClusterFacts, host: string):
   if (row === 'remove' || row === 'write-into') {
     if (state === 'unknown') return `${unknownHelp} ${here}`;
     if (state === 'running-primary' || state === 'running-standby') return `Stop the cluster first (${stopHint(c)}), then run it again. ${here}`;
-    return row === 'remove' ? `Make sure nothing else holds the only copy of this data (a backup, a running standby elsewhere). ${here}` : `Restoring replaces this cluster's data. ${here}`;
+    if (c.restoreInProgress === true) return `This looks like an unfinished restore: removing it is usually the clean-up you want. Check it is the copy you mean. ${here}`;
+    if (row === 'write-into') return `Restoring replaces this cluster's data. ${here}`;
+    if (state === 'stopped-standby') return `This is a stopped standby: if you still need it afterwards, rebuild it from the primary (pg_basebackup -R). ${here}`;
+    return `A stopped cluster without standby.signal may be the only copy of a primary's data: check there is a backup or a running replica elsewhere first. ${here}`;
   }
   if (row === 'promote') return state === 'running-standby' || state === 'unknown' ? 'Promoting makes this node a primary: stop or fence the old primary first, or you get two primaries (split brain).' : here;
   if (state === 'running-primary') return `This is the PRIMARY: clients lose their connections until it is started again${row === 'stop-hard' ? ', and an immediate stop or kill means crash recovery at the next start' : ''}. If you meant a standby, check the host and cluster.`;
