@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   const { confirm, rest } = splitGlobal(argv);
   const cmd = rest[0];
   const edge = readEdge();
+  trace('edge');
   const confirmValue = confirm ?? (edge.env.SAFEOPS_CONFIRM || null);
   if (cmd !== undefined && (GUARDED_TOOLS as readonly string[]).includes(cmd)) {
     return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);

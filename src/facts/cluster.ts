@@ -95,6 +95,49 @@ export interface ReadClusterContext {
   now: Date;
   debian: { version: string; name: string; confDir: string } | null;
   discoveredBy: ClusterFacts['discoveredBy'];
+  /**
+   * false: only identity and footprint (for a path command, to find which clusters it touches);
+   * the state is left unknown, and read in full for the touched ones (gather.ts, completeState).
+   */
+  state?: boolean;
+}
+
+/** Identity and footprint only; every state fact unknown (the dangerous value) until read. */
+function partialCluster(dataDir: string, id: string | null, version: string | null, owner: ClusterFacts['owner'], problems: string[], ctx: ReadClusterContext): ClusterFacts {
+  return {
+    dataDir,
+    id,
+    name: ctx.debian ? `${ctx.debian.version}/${ctx.debian.name}` : path.basename(dataDir) || dataDir,
+    debian: ctx.debian,
+    discoveredBy: ctx.discoveredBy,
+    version,
+    footprint: readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems),
+    running: 'unknown',
+    runningSource: 'not read: the command does not touch this cluster',
+    pid: null,
+    port: null,
+    socketDir: null,
+    pmStatus: null,
+    stalePidFile: false,
+    standbySignal: 'unknown',
+    recoverySignal: 'unknown',
+    recoveryConf: 'unknown',
+    backupLabel: 'unknown',
+    hasPgControl: 'unknown',
+    restoreInProgress: 'unknown',
+    promoteRequested: 'unknown',
+    pgControlState: null,
+    systemIdentifier: null,
+    inRecovery: null,
+    role: 'unknown',
+    roleSource: 'none',
+    roleDetail: 'not read: the command does not touch this cluster',
+    replication: null,
+    archiving: null,
+    owner,
+    observedAt: ctx.now.toISOString(),
+    problems,
+  };
 }
 
 /** Read every file-level fact of the cluster at canonical `dataDir`. Never throws. */
@@ -116,6 +159,7 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
     const code = (e as NodeJS.ErrnoException).code;
     problems.push(code === 'EACCES' ? `cannot read ${dataDir} (permission denied): run safeops as root or the cluster's owner to know its files` : `no PG_VERSION in ${dataDir}`);
   }
+  if (ctx.state === false) return partialCluster(dataDir, id, version, owner, problems, ctx);
   const f = (name: string): Tri => exists(path.join(dataDir, name));
   const standbySignal = f('standby.signal');
   const recoverySignal = f('recovery.signal');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterFacts } from './types.js';
 import type { Postmaster } from './proc.js';
-import { readPgConf } from './pgconf.js';
+import { settingFromConf } from './pgconf.js';
 
 export type DiscoveredBy = ClusterFacts['discoveredBy'][number];
 
@@ -34,9 +34,14 @@ export function debianClusters(confRoot = '/etc/postgresql'): Candidate[] {
     }
     for (const name of names) {
       const confDir = path.join(confRoot, version, name);
-      const conf = readPgConf(path.join(confDir, 'postgresql.conf'));
-      if (!conf) continue;
-      const dataDir = conf.get('data_directory') || `/var/lib/postgresql/${version}/${name}`;
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(confDir, 'postgresql.conf'), 'utf8');
+      } catch {
+        continue;
+      }
+      // Only data_directory is needed here: a targeted search, not a parse of ~800 lines of comments.
+      const dataDir = settingFromConf(text, 'data_directory') || `/var/lib/postgresql/${version}/${name}`;
       out.push({ path: dataDir, by: 'debian', debian: { version, name, confDir } });
     }
   }

@@ -27,6 +27,8 @@ export interface GatherOptions {
   extra?: Candidate[];
   /** Use the running watcher's cluster list as a hint (default true). */
   useWatcher?: boolean;
+  /** false: identity and footprint only (see completeState); default true. */
+  state?: boolean;
 }
 
 /** The shared, per-gather snapshot of /proc and the mount table. */
@@ -72,7 +74,7 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
   }
   const clusters: ClusterFacts[] = [];
   for (const m of merged.values()) {
-    const c = readCluster(m.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: m.debian ?? null, discoveredBy: [...m.by] });
+    const c = readCluster(m.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: m.debian ?? null, discoveredBy: [...m.by], state: opts.state !== false });
     // A directory found by the scan or the watcher that is no data dir (PG_VERSION gone) is dropped.
     if (c.version === null && !m.by.has('proc') && !m.by.has('debian') && !m.by.has('config') && c.running !== true && !c.problems.some((p) => p.includes('permission denied'))) continue;
     if (c.role === 'standby' || c.role === 'recovering') c.replication = fileReplication(c);
@@ -81,7 +83,7 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
   // Plain code-unit order: localeCompare's first call loads ICU collation (~7 ms at start).
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   clusters.sort((a, b) => cmp(a.name, b.name) || cmp(a.dataDir, b.dataDir));
-  const known = new Set(clusters.map((c) => c.pid).filter((p): p is number => p !== null));
+  const known = knownPids(clusters, opts.state !== false);
   return {
     hostname: edge.hostname,
     shortHostname: edge.shortHostname,
@@ -90,6 +92,33 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     observedAt: now.toISOString(),
     problems,
   };
+}
+
+/** Postmaster pids accounted for by a cluster (from its state, or its pid file when state is not read). */
+function knownPids(clusters: ClusterFacts[], withState: boolean): Set<number> {
+  const known = new Set(clusters.map((c) => c.pid).filter((p): p is number => p !== null));
+  if (!withState)
+    for (const c of clusters) {
+      try {
+        const pid = Math.abs(Number(fs.readFileSync(path.join(c.dataDir, 'postmaster.pid'), 'latin1').split('\n', 1)[0]));
+        if (pid > 0) known.add(pid);
+      } catch {
+        // no pid file: nothing to account for
+      }
+    }
+  return known;
+}
+
+/** Read in full the state of the clusters given (after a partial gather). Mutates `host`. */
+export function completeState(host: HostFacts, dataDirs: string[], snap: ProcSnapshot, now: Date): HostFacts {
+  const want = new Set(dataDirs);
+  host.clusters = host.clusters.map((c) => {
+    if (!want.has(c.dataDir)) return c;
+    const full = readCluster(c.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: c.debian, discoveredBy: c.discoveredBy });
+    if (full.role === 'standby' || full.role === 'recovering') full.replication = fileReplication(full);
+    return full;
+  });
+  return host;
 }
 
 /** The upstream from primary_conninfo in the cluster's config files (when SQL cannot tell). */

@@ -36,6 +36,14 @@ export function parsePgConf(text: string): Map<string, string> {
   return out;
 }
 
+/** One setting from a config file's text (the last uncommented occurrence), without parsing it all. */
+export function settingFromConf(text: string, name: string): string | null {
+  const re = new RegExp(`^[ \\t]*${name}[ \\t]*=?[^\\n]*$`, 'gim');
+  let last: string | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) last = m[0];
+  return last === null ? null : (parsePgConf(last).get(name.toLowerCase()) ?? null);
+}
+
 export function readPgConf(file: string): Map<string, string> | null {
   try {
     return parsePgConf(fs.readFileSync(file, 'utf8'));

@@ -146,6 +146,29 @@ function identifyDataDir(pid: number, argv: string[]): { dir: string | null; how
   return { dir: null, how: 'none', why: dir ? `relative -D ${dir} and no readable cwd` : 'no -D on its command line and its cwd/environment are not readable as this user' };
 }
 
+const head = Buffer.alloc(64);
+
+/** Could /proc/<pid>/cmdline belong to a postmaster? (argv[0] ends in postgres/postmaster) */
+function mayBePostmaster(pid: number): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${pid}/cmdline`, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    const end = head.indexOf(0);
+    const a0 = head.toString('latin1', 0, end >= 0 && end < n ? end : n);
+    // A long argv[0] (a deep install path) is not cut short here: read the rest to decide.
+    return end < 0 || end >= n ? n === head.length : a0.endsWith('postgres') || a0.endsWith('postmaster');
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Every postmaster (and single-user backend) running on the host. */
 export function listPostmasters(): Postmaster[] {
   let entries: string[];
@@ -159,6 +182,9 @@ export function listPostmasters(): Postmaster[] {
     const c = e.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(e);
+    // Most processes are not postgres (or are backends titled "postgres: ..."): a 64-byte read of
+    // the command line tells, without reading the whole of it for hundreds of processes.
+    if (!mayBePostmaster(pid)) continue;
     const argv = readCmdline(pid);
     if (!argv || !isPostmasterArgv(argv)) continue;
     const stat = readProcStat(pid);

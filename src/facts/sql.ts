@@ -17,6 +17,9 @@ export type SqlFacts =
 
 type Row = Record<string, unknown>;
 
+/** Replication facts of a primary, with the names of its inactive physical replication slots when readable. */
+export type ReplicationFactsWithSlots = ReplicationFacts & { inactivePhysicalSlots?: string[] };
+
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v ? String(v) : null);
 
@@ -93,6 +96,11 @@ export async function readSqlFacts(c: Pick<ClusterFacts, 'socketDir' | 'port' | 
       }
       const lag = await tryQuery(client, 'select extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag');
       replication.replayLagSeconds = num(lag?.[0]?.lag);
+    }
+    if (!inRecovery) {
+      // Optional (the watcher's "primary without a connected standby" alert): slots kept for absent standbys.
+      const slots = await tryQuery(client, "select slot_name from pg_replication_slots where not active and slot_type = 'physical'");
+      if (slots) (replication as ReplicationFactsWithSlots).inactivePhysicalSlots = slots.map((r) => String(r.slot_name));
     }
     const arch = (await tryQuery(client, 'select archived_count, failed_count, last_archived_time, last_failed_time, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, \'-infinity\'), false) as failing from pg_stat_archiver'))?.[0];
     const archiving: ArchivingFacts = {

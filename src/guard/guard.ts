@@ -4,10 +4,11 @@ import type { GuardedTool, ParsedCommand } from '../command/types.js';
 import { parseExec, parseGuarded, parseSudo } from '../command/parse.js';
 import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
-import { addSqlFacts, gatherFileFacts, snapshotProc } from '../facts/gather.js';
+import { addSqlFacts, completeState, gatherFileFacts, snapshotProc } from '../facts/gather.js';
 import { candidatesFromCommand, resolveCommand, resolveProtected } from '../facts/resolve.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { decide } from '../policy/decide.js';
+import { touchedByPaths } from '../policy/touch.js';
 import type { Verdict } from '../policy/types.js';
 import { appendAudit, auditPath } from '../audit/log.js';
 import { resolveBinary } from '../run/resolve-bin.js';
@@ -44,8 +45,15 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   }
   trace('evaluate');
   const snap = snapshotProc();
-  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd) }, snap);
+  trace('proc snapshot');
+  // A command that only names paths (rm, restores) needs the full state of the clusters it
+  // touches only: the others are read as identity and footprint (their state stays unknown).
+  const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into');
+  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly }, snap);
+  trace('facts');
   const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
+  if (pathsOnly) completeState(facts, touchedByPaths(command.ops, facts.clusters), snap, edge.now());
+  trace('resolved');
   const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };
   let verdict = decide(command, facts, policy);
   trace('decided');
@@ -210,9 +218,11 @@ function auditId(edge: Edge): string {
 
 /** Run a guarded command to the end; returns the exit code (or exits like the child did). */
 export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
+  trace('guard');
   const loaded = loadConfig(edge.env);
   for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
   const parsed = parse(req, edge.env);
+  trace('parsed');
   const id = auditId(edge);
   const logFile = auditPath(edge.env, loaded.config.audit.path, edge.uid);
   const base = { id, time: '', user: edge.userName, uid: edge.uid, sudoUser: edge.sudoUser, tty: edge.tty, cwd: edge.cwd, host: edge.hostname, argv: parsed.argv, tool: parsed.tool };
@@ -283,6 +293,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const name = parsed.argv[0]!;
   const versions = touchedClusters(ev.facts, ev.verdict).map((c) => c.version).filter((v): v is string => v !== null);
   const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath, versions);
+  trace('binary');
   if (!file) {
     process.stderr.write(`safeops: ${name}: command not found on PATH (safeops' own shims excluded)\n`);
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);

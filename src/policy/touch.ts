@@ -1,6 +1,6 @@
 // Does a target touch a place? (SPEC §2: inside its footprint, or an ancestor of it when the
 // operation is recursive.) Pure: compares canonical paths and dev:ino chains resolved earlier.
-import type { ResolvedPath } from '../command/types.js';
+import type { ResolvedOp, ResolvedPath } from '../command/types.js';
 import type { ClusterFacts, FootprintEntry } from '../facts/types.js';
 
 /** A place to protect: a footprint entry or a protected path from the config. */
@@ -32,4 +32,15 @@ export function touchesPlace(t: ResolvedPath, place: Place, recursive: boolean):
 /** The footprint entries of `c` that `t` touches. */
 export function touchedEntries(t: ResolvedPath, c: ClusterFacts, recursive: boolean): FootprintEntry[] {
   return c.footprint.filter((f) => touchesPlace(t, f, recursive));
+}
+
+/** Data dirs of the clusters that a command's path targets (rm, restores) touch. */
+export function touchedByPaths(ops: ResolvedOp[], clusters: ClusterFacts[]): string[] {
+  const out = new Set<string>();
+  for (const op of ops) {
+    if (op.type !== 'remove' && op.type !== 'write-into') continue;
+    const recursive = op.type === 'write-into' || op.recursive;
+    for (const t of op.targets) for (const c of clusters) if (touchedEntries(t, c, recursive).length) out.add(c.dataDir);
+  }
+  return [...out];
 }

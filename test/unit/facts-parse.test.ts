@@ -112,3 +112,13 @@ describe('role', () => {
     expect([r.role, r.source]).toEqual([role, source]);
   });
 });
+
+describe('one setting from postgresql.conf', () => {
+  it('finds the last uncommented data_directory, quoted or not, and ignores comments', async () => {
+    const { settingFromConf } = await import('../../src/facts/pgconf.js');
+    const text = "#data_directory = '/nope'\n# data_directory = '/nope2'\ndata_directory = '/var/lib/postgresql/15/main'\t\t# use data in another directory\nport = 5432\n  DATA_DIRECTORY='/srv/pg/15/main'\n";
+    expect(settingFromConf(text, 'data_directory')).toBe('/srv/pg/15/main');
+    expect(settingFromConf('port = 5\n', 'data_directory')).toBeNull();
+    expect(settingFromConf("data_directory = /bare/path # c\n", 'data_directory')).toBe('/bare/path');
+  });
+});
