@@ -102,8 +102,10 @@ export interface ReadClusterContext {
   state?: boolean;
 }
 
-/** Identity and footprint only; every state fact unknown (the dangerous value) until read. */
-function partialCluster(dataDir: string, id: string | null, version: string | null, owner: ClusterFacts['owner'], problems: string[], ctx: ReadClusterContext): ClusterFacts {
+type Identity = Pick<ClusterFacts, 'dataDir' | 'id' | 'name' | 'debian' | 'discoveredBy' | 'version' | 'footprint' | 'owner' | 'observedAt' | 'problems'>;
+
+/** What a cluster is, whatever it is doing: identity, version and footprint. */
+function identity(dataDir: string, id: string | null, version: string | null, owner: ClusterFacts['owner'], problems: string[], ctx: ReadClusterContext): Identity {
   return {
     dataDir,
     id,
@@ -112,6 +114,16 @@ function partialCluster(dataDir: string, id: string | null, version: string | nu
     discoveredBy: ctx.discoveredBy,
     version,
     footprint: readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems),
+    owner,
+    observedAt: ctx.now.toISOString(),
+    problems,
+  };
+}
+
+/** Identity and footprint only; every state fact unknown (the dangerous value) until read. */
+function partialCluster(base: Identity): ClusterFacts {
+  return {
+    ...base,
     running: 'unknown',
     runningSource: 'not read: the command does not touch this cluster',
     pid: null,
@@ -134,9 +146,6 @@ function partialCluster(dataDir: string, id: string | null, version: string | nu
     roleDetail: 'not read: the command does not touch this cluster',
     replication: null,
     archiving: null,
-    owner,
-    observedAt: ctx.now.toISOString(),
-    problems,
   };
 }
 
@@ -159,7 +168,8 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
     const code = (e as NodeJS.ErrnoException).code;
     problems.push(code === 'EACCES' ? `cannot read ${dataDir} (permission denied): run safeops as root or the cluster's owner to know its files` : `no PG_VERSION in ${dataDir}`);
   }
-  if (ctx.state === false) return partialCluster(dataDir, id, version, owner, problems, ctx);
+  const base = identity(dataDir, id, version, owner, problems, ctx);
+  if (ctx.state === false) return partialCluster(base);
   const f = (name: string): Tri => exists(path.join(dataDir, name));
   const standbySignal = f('standby.signal');
   const recoverySignal = f('recovery.signal');
@@ -214,13 +224,7 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
   const control = readPgControl(dataDir);
   const role = deriveRole({ running, standbySignal, recoverySignal, recoveryConf, promoteRequested, sql: null });
   const facts: ClusterFacts = {
-    dataDir,
-    id,
-    name: ctx.debian ? `${ctx.debian.version}/${ctx.debian.name}` : path.basename(dataDir) || dataDir,
-    debian: ctx.debian,
-    discoveredBy: ctx.discoveredBy,
-    version,
-    footprint: readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems),
+    ...base,
     running,
     runningSource,
     pid,
@@ -243,9 +247,6 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
     roleDetail: role.detail,
     replication: null,
     archiving: null,
-    owner,
-    observedAt: ctx.now.toISOString(),
-    problems,
   };
   if (running === true && !facts.port && fromProc) {
     // No readable pid file: the port may still be on the command line (-p) or in the Debian config.

@@ -12,7 +12,7 @@ describe('a normal confirmation', () => {
     await type(s.stdin, 'db-01');
     expect(s.flat()).toContain('cancels: db-01');
     await type(s.stdin, ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalledTimes(1), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toMatchObject({ outcome: 'confirmed', typed: ['db-01'], verdict: stop.verdict, clusters: stop.clusters });
     expect(s.flat()).toContain('Confirmed.');
   });
@@ -20,7 +20,7 @@ describe('a normal confirmation', () => {
   test('a wrong host name declines, at once', async () => {
     const s = renderScreen(stop);
     await type(s.stdin, 'db-02' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'declined', typed: ['db-02'] });
     expect(s.flat()).toContain('Not confirmed (you typed "db-02"): nothing was run.');
   });
@@ -28,18 +28,18 @@ describe('a normal confirmation', () => {
   test('the full host name is not the short one; an empty Enter declines', async () => {
     const s = renderScreen(stop);
     await type(s.stdin, 'db-01.prod.example.com' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0].outcome).toBe('declined');
     const t = renderScreen(stop);
     await type(t.stdin, ENTER);
-    await vi.waitFor(() => expect(t.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(t.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(t.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'declined', typed: [''] });
   });
 
   test('backspace corrects a typo; surrounding spaces do not matter', async () => {
     const s = renderScreen(stop);
     await type(s.stdin, ' db-0x\u007f1 ' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toMatchObject({ outcome: 'confirmed', typed: ['db-01'] });
   });
 
@@ -50,7 +50,7 @@ describe('a normal confirmation', () => {
     const s = renderScreen(stop);
     await type(s.stdin, 'db-0');
     s.stdin.write(key);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'interrupted', signal });
     expect(s.flat()).toContain('Interrupted: nothing was run.');
   });
@@ -58,7 +58,7 @@ describe('a normal confirmation', () => {
   test('a Ctrl-C that arrives in one chunk with typed text still interrupts', async () => {
     const s = renderScreen(stop);
     s.stdin.write(`db-01${CTRL_C}`);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'interrupted', signal: 'SIGINT' });
   });
 
@@ -98,14 +98,14 @@ describe('a strong confirmation', () => {
     expect(s.flat()).toContain('Step 1 of 2: Type the host name (db-01) to run it, anything else cancels: db-01 (ok)');
     expect(s.flat()).toContain('Step 2 of 2: Type the cluster name (15/main) to run it, anything else cancels:');
     await type(s.stdin, '15/main' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toMatchObject({ outcome: 'confirmed', typed: ['db-01', '15/main'] });
   });
 
   test('the host name alone does not confirm; a wrong cluster name declines', async () => {
     const s = renderScreen(rmStoppedPrimary);
     await type(s.stdin, 'db-01' + ENTER + 'main' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'declined', typed: ['db-01', 'main'] });
   });
 
@@ -114,7 +114,7 @@ describe('a strong confirmation', () => {
     s.stdin.write('db-01\r');
     await settle();
     s.stdin.write('15/main\r');
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toMatchObject({ outcome: 'confirmed', typed: ['db-01', '15/main'] });
   });
 });
@@ -133,7 +133,7 @@ describe('live facts', () => {
     expect(s.flat()).not.toContain('cancels: db-0');
     // Typing the rest of the old answer is not the answer.
     await type(s.stdin, '1' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'declined', typed: ['1'] });
   });
 
@@ -145,14 +145,14 @@ describe('live facts', () => {
     await settle();
     expect(s.flat()).toContain('ROLE CHANGED: 15/replica was running standby, is now stopped standby (standby.signal)');
     await type(s.stdin, ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0].outcome).toBe('declined');
 
     const t = renderScreen(pc);
     t.update({ clusters: changed });
     await settle();
     await type(t.stdin, 'db-01' + ENTER);
-    await vi.waitFor(() => expect(t.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(t.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(t.onResolve.mock.calls[0]?.[0]).toMatchObject({ outcome: 'confirmed', clusters: changed });
   });
 
@@ -163,7 +163,7 @@ describe('live facts', () => {
     await settle();
     expect(s.flat()).not.toContain('ROLE CHANGED');
     await type(s.stdin, '1' + ENTER);
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0].outcome).toBe('confirmed');
   });
 
@@ -173,7 +173,7 @@ describe('live facts', () => {
     const running = [cluster()];
     const refused = refuseVerdict();
     s.update({ clusters: running, verdict: refused });
-    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled());
+    await vi.waitFor(() => expect(s.onResolve).toHaveBeenCalled(), { timeout: 5000 });
     expect(s.onResolve.mock.calls[0]?.[0]).toEqual({ outcome: 'refused', verdict: refused, clusters: running });
     expect(s.flat()).toContain('ROLE CHANGED: 15/main was STOPPED (no standby.signal) — may be the only copy, is now RUNNING PRIMARY');
     expect(s.flat()).toContain('REFUSED: with the facts as they are now, safeops will not run this command.');

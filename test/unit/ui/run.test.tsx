@@ -55,8 +55,8 @@ describe('runConfirmation', () => {
     const unsubscribe = vi.fn();
     s.subscribe = vi.fn(() => unsubscribe);
     const p = runConfirmation(s);
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('HOST db-01'));
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('RUNNING PRIMARY'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('HOST db-01'), { timeout: 5000 });
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('RUNNING PRIMARY'), { timeout: 5000 });
     term.stdin.type('db-01');
     await settle();
     term.stdin.type('\r');
@@ -121,7 +121,7 @@ describe('runConfirmation', () => {
     term.stdin.type('db-01');
     await settle(50);
     role = 'primary';
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('ROLE CHANGED: 15/replica was running standby, is now RUNNING PRIMARY (03:12:06). Your answer was cleared.'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('ROLE CHANGED: 15/replica was running standby, is now RUNNING PRIMARY (03:12:06). Your answer was cleared.'), { timeout: 5000 });
     term.stdin.type('\r');
     expect(await p).toEqual({ outcome: 'declined', typed: [''] });
   });
@@ -143,7 +143,7 @@ describe('runConfirmation', () => {
     const { s, term } = session({ refresh: vi.fn(async () => Promise.reject(new Error('state.json unreadable'))) });
     const p = runConfirmation(s);
     await settle(80);
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Could not re-read the facts (state.json unreadable)'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Could not re-read the facts (state.json unreadable)'), { timeout: 5000 });
     term.stdin.type('db-01\r');
     expect((await p).outcome).toBe('confirmed');
   });
@@ -159,11 +159,11 @@ describe('runConfirmation', () => {
     const p = runConfirmation(s);
     await settle(30);
     expect(measure.mock.calls[0]?.[0]).toEqual(['/var/lib/postgresql/15/main']);
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting…'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting…'), { timeout: 5000 });
     report!({ files: 12345, dirs: 3, bytes: 2048, skipped: 0, done: false });
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting… 12,345 files so far (2.0 KiB)'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting… 12,345 files so far (2.0 KiB)'), { timeout: 5000 });
     report!({ files: 20000, dirs: 3, bytes: 4096, skipped: 0, done: true });
-    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('20,000 files in 3 directories, 4.0 KiB'));
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('20,000 files in 3 directories, 4.0 KiB'), { timeout: 5000 });
     term.stdin.type('\u0003');
     expect(await p).toEqual({ outcome: 'interrupted', signal: 'SIGINT' });
     expect(cancel).toHaveBeenCalledTimes(1);
@@ -174,11 +174,10 @@ describe('runConfirmation', () => {
     const probeUpstream = vi.fn(() => new Promise<{ reachable: boolean; inProduction: boolean | null; detail: string }>((r) => (answer = r)));
     const a = session({ ...promoteStandby, refresh: async () => promoteStandby, probeUpstream });
     const p = runConfirmation(a.s);
-    await settle(30);
-    expect(probeUpstream).toHaveBeenCalledWith('10.0.0.5', 5432);
-    await vi.waitFor(() => expect(flat(a.term.stdout.written)).toContain('checking upstream 10.0.0.5:5432…'));
+    await vi.waitFor(() => expect(probeUpstream).toHaveBeenCalledWith('10.0.0.5', 5432), { timeout: 5000 });
+    await vi.waitFor(() => expect(flat(a.term.stdout.written)).toContain('checking upstream 10.0.0.5:5432…'), { timeout: 5000 });
     answer!({ reachable: true, inProduction: true, detail: 'pg_is_in_recovery() = false' });
-    await vi.waitFor(() => expect(flat(a.term.stdout.written)).toContain('UPSTREAM PRIMARY IS REACHABLE AND IN PRODUCTION: promoting makes two primaries (split brain)'));
+    await vi.waitFor(() => expect(flat(a.term.stdout.written)).toContain('UPSTREAM PRIMARY IS REACHABLE AND IN PRODUCTION: promoting makes two primaries (split brain)'), { timeout: 5000 });
     expect(probeUpstream).toHaveBeenCalledTimes(1);
     a.term.stdin.type('\u001B');
     await p;
@@ -186,7 +185,7 @@ describe('runConfirmation', () => {
     const dryRun = vi.fn(async () => ({ exitCode: 0, output: 'INFO: base_000000010000000000000002 will be deleted\n' }));
     const b = session({ ...walgDelete, refresh: async () => walgDelete, dryRun });
     const q = runConfirmation(b.s);
-    await vi.waitFor(() => expect(flat(b.term.stdout.written)).toContain('base_000000010000000000000002 will be deleted'));
+    await vi.waitFor(() => expect(flat(b.term.stdout.written)).toContain('base_000000010000000000000002 will be deleted'), { timeout: 5000 });
     expect(dryRun).toHaveBeenCalledWith(['/opt/wal-g/wal-g', 'delete', 'retain', 'FULL', '3']);
     b.term.stdin.type('db-01\r');
     expect((await q).outcome).toBe('confirmed');
