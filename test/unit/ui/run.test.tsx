@@ -57,6 +57,8 @@ describe('runConfirmation', () => {
     const p = runConfirmation(s);
     await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('HOST db-01'), { timeout: 5000 });
     await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('RUNNING PRIMARY'), { timeout: 5000 });
+    // Background work (refresh, subscription) starts once the first frame is out.
+    await vi.waitFor(() => expect(s.refresh).toHaveBeenCalled(), { timeout: 5000 });
     term.stdin.type('db-01');
     await settle();
     term.stdin.type('\r');
@@ -75,14 +77,14 @@ describe('runConfirmation', () => {
   test('a wrong answer declines; Escape interrupts', async () => {
     const a = session();
     const p = runConfirmation(a.s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(a.term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     a.term.stdin.type('db-02\r');
     expect(await p).toEqual({ outcome: 'declined', typed: ['db-02'] });
     expectRestored(a.term);
 
     const b = session();
     const q = runConfirmation(b.s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(b.term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     b.term.stdin.type('\u001B');
     expect(await q).toEqual({ outcome: 'interrupted', signal: null });
     expectRestored(b.term);
@@ -93,7 +95,7 @@ describe('runConfirmation', () => {
     const before = process.listenerCount(sig);
     const { s, term } = session();
     const p = runConfirmation(s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     process.emit(sig, sig);
     expect(await p).toEqual({ outcome: 'interrupted', signal: sig });
     expectRestored(term);
@@ -103,7 +105,7 @@ describe('runConfirmation', () => {
   test('stdin closing (the terminal went away) interrupts', async () => {
     const { s, term } = session();
     const p = runConfirmation(s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     term.stdin.emit('end');
     expect(await p).toEqual({ outcome: 'interrupted', signal: null });
   });
@@ -157,8 +159,7 @@ describe('runConfirmation', () => {
     });
     const { s, term } = session({ ...rmStoppedPrimary, refresh: async () => rmStoppedPrimary, measure });
     const p = runConfirmation(s);
-    await settle(30);
-    expect(measure.mock.calls[0]?.[0]).toEqual(['/var/lib/postgresql/15/main']);
+    await vi.waitFor(() => expect(measure.mock.calls[0]?.[0]).toEqual(['/var/lib/postgresql/15/main']), { timeout: 5000 });
     await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting…'), { timeout: 5000 });
     report!({ files: 12345, dirs: 3, bytes: 2048, skipped: 0, done: false });
     await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('counting… 12,345 files so far (2.0 KiB)'), { timeout: 5000 });
@@ -204,7 +205,7 @@ describe('runConfirmation', () => {
   test('NO_COLOR: no colour in anything written', async () => {
     const { s, term } = session({ noColor: true });
     const p = runConfirmation(s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     term.stdin.type('\u001B');
     await p;
     expect(term.stdout.written).not.toMatch(/\u001B\[[0-9;]*m/);
@@ -214,7 +215,7 @@ describe('runConfirmation', () => {
   test('TERM=dumb: no escape sequences at all, typing appends to the prompt line', async () => {
     const { s, term } = session({ dumb: true, noColor: false });
     const p = runConfirmation(s);
-    await settle(30);
+    await vi.waitFor(() => expect(flat(term.stdout.written)).toContain('Type the host name'), { timeout: 5000 });
     const first = term.stdout.written;
     term.stdin.type('d');
     await settle(20);
