@@ -55,6 +55,19 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       },
     )
     .command(
+      'demo',
+      'a disposable primary + streaming standby, a watcher and a shell to try safeops on; all removed on exit',
+      (y) =>
+        y
+          .option('shell', { type: 'string', describe: 'bash, zsh or fish (default: $SHELL if one of them, else bash); --no-shell prints NAME=VALUE lines and READY, then waits for SIGTERM/SIGINT' })
+          .option('keep', { type: 'boolean', default: false, describe: 'on exit stop the servers and the watcher but keep the files (debugging)' })
+          .option('reap', { type: 'string', hidden: true }),
+      async (a) => {
+        const { runDemo } = await import('./commands/demo.js');
+        code = await runDemo({ shell: a.shell as string | false | undefined, keep: Boolean(a.keep), reap: a.reap as string | undefined }, edge);
+      },
+    )
+    .command(
       'config <action> [key] [value]',
       'show or change the configuration (path | get [KEY] | set KEY VALUE | unset KEY)',
       (y) =>
