@@ -74,12 +74,20 @@ export function readCmdline(pid: number): string[] | null {
   }
 }
 
+/**
+ * Options with which `postgres` only prints and exits, never serving a data dir: pg_ctl and
+ * initdb run `postgres -C data_directory` (or `-V`) from their own working directory, which must
+ * not be taken for a cluster (`--describe-config`, `--help` likewise).
+ */
+const QUERY_ONLY = new Set(['-C', '--describe-config', '-V', '--version', '-?', '--help']);
+
 /** argv[0] of a postmaster (or a single-user backend): `postgres`/`postmaster`, not a `postgres: …` child title. */
 export function isPostmasterArgv(argv: string[]): boolean {
   const a0 = argv[0] ?? '';
   if (a0.includes(':') || a0.includes(' ')) return false;
   const base = path.posix.basename(a0);
-  return base === 'postgres' || base === 'postmaster';
+  if (base !== 'postgres' && base !== 'postmaster') return false;
+  return !argv.slice(1).some((a) => QUERY_ONLY.has(a) || (a.startsWith('-C') && a.length > 2));
 }
 
 /** Data dir named on a postgres command line: -D X, -DX, --data-directory=X, -c data_directory=X, or via config_file. */
@@ -193,17 +201,35 @@ export function listPostmasters(): Postmaster[] {
       const parentArgv = readCmdline(stat.ppid);
       if (parentArgv && isPostmasterArgv(parentArgv)) continue;
     }
-    const { dir, how, why } = identifyDataDir(pid, argv);
+    const found = identifyDataDir(pid, argv);
+    let { how, why } = found;
     let dataDir: string | null = null;
     let dataDirId: string | null = null;
-    if (dir) {
-      const c2 = canonical(rawPath(dir, '/'));
-      dataDir = c2.real;
-      dataDirId = statId(dataDir);
+    if (found.dir) {
+      const c2 = canonical(rawPath(found.dir, '/'));
+      // A running server's directory without PG_VERSION is no data dir we can name (deleted under
+      // it, or a process that is not a server): an unidentified postmaster, never a cluster.
+      if (fs.existsSync(path.posix.join(c2.real, 'PG_VERSION')) || !canSee(c2.real)) {
+        dataDir = c2.real;
+        dataDirId = statId(dataDir);
+      } else {
+        why = `its directory ${c2.real} (from ${how}) holds no PG_VERSION`;
+        how = 'none';
+      }
     }
     out.push({ pid, argv, uid: stat?.uid ?? null, dataDir, dataDirId, how, why, startEpoch: stat ? procStartEpoch(stat) : null });
   }
   return out;
+}
+
+/** Can this user look inside `dir`? (If not, a missing PG_VERSION proves nothing.) */
+function canSee(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type PidCheck =

@@ -122,3 +122,18 @@ describe('one setting from postgresql.conf', () => {
     expect(settingFromConf("data_directory = /bare/path # c\n", 'data_directory')).toBe('/bare/path');
   });
 });
+
+describe('postgres processes that are not servers', () => {
+  it.each([
+    [['/usr/lib/postgresql/15/bin/postgres', '-C', 'data_directory', '-D', '/etc/postgresql/15/main']],
+    [['postgres', '-Cdata_directory']],
+    [['postgres', '--describe-config']],
+    [['postgres', '-V']],
+    [['postgres', '--version']],
+  ])('%j only prints and exits: not a postmaster', (argv) => {
+    expect(isPostmasterArgv(argv)).toBe(false);
+  });
+  it('a single-user backend still holds its data dir', () => {
+    expect(isPostmasterArgv(['postgres', '--single', '-D', '/x', 'postgres'])).toBe(true);
+  });
+});
