@@ -13,6 +13,7 @@ let standby: PgNode;
 let env: CliEnv;
 let record: string;
 let bk: PgBackRestSetup;
+let createdOptWalg = false;
 
 /** argv lists the wal-g fixture was called with. */
 function walgCalls(): string[][] {
@@ -27,13 +28,16 @@ beforeAll(async () => {
   env = cliEnv({ roots: [root] });
   record = path.join(env.dir, 'walg.jsonl');
   env.env.WALG_RECORD = record;
-  // The matrix.org layout: wal-g under /opt/wal-g, called by absolute path.
+  // The matrix.org layout: wal-g under /opt/wal-g, called by absolute path (removed afterwards
+  // when this test created it).
+  createdOptWalg = !fs.existsSync('/opt/wal-g');
   fs.mkdirSync('/opt/wal-g', { recursive: true });
   fs.copyFileSync(path.resolve('test/fixtures/bin/wal-g'), '/opt/wal-g/wal-g');
   fs.chmodSync('/opt/wal-g/wal-g', 0o755);
 }, 180_000);
 
 afterAll(async () => {
+  if (createdOptWalg) fs.rmSync('/opt/wal-g', { recursive: true, force: true });
   await cleanupAll();
   if (env) fs.rmSync(env.dir, { recursive: true, force: true });
 });
