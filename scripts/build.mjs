@@ -191,7 +191,12 @@ function makeCodeCaches() {
       '_, status = os.waitpid(pid, 0)',
       'sys.exit(0 if sent else 1)',
     ].join('\n');
-    execFileSync('python3', ['-c', py, process.execPath, bin, 'rm', protectedFile], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'ui' }, stdio: 'ignore' });
+    try {
+      execFileSync('python3', ['-c', py, process.execPath, bin, 'rm', protectedFile], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'ui' }, stdio: 'ignore' });
+    } catch (e) {
+      // No python3 (a minimal host): the screen's cache is then written at its first use.
+      console.warn(`build: no code cache for the confirmation screen yet (${e.code === 'ENOENT' ? 'python3 not found' : e.message.split('\n')[0]})`);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -200,6 +205,6 @@ makeCodeCaches();
 fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ entry: entry.metafile, ui: ui.metafile, lazy: lazy.metafile }));
 const size = fs.statSync(corePath).size;
 const cache = fs.statSync(path.join(out, 'core.v8cache')).size;
-const uiCache = fs.statSync(path.join(out, 'ui.v8cache')).size;
+const uiCache = fs.existsSync(path.join(out, 'ui.v8cache')) ? fs.statSync(path.join(out, 'ui.v8cache')).size : 0;
 const chunks = fs.readdirSync(path.join(out, 'lazy', 'chunks')).length;
 console.log(`built dist/safeops.cjs + core.cjs (${(size / 1024).toFixed(0)} KiB, the whole fast path; code cache ${(cache / 1024).toFixed(0)} KiB) + ui.cjs (code cache ${(uiCache / 1024).toFixed(0)} KiB) + dist/lazy (${Object.keys(LAZY).length} entries, ${chunks} chunks)`);
