@@ -10,7 +10,7 @@
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -73,6 +73,33 @@ const builtinsViaRequire = {
   },
 };
 
+/**
+ * In the CommonJS core, each Node builtin becomes a small ES module that requires it once and
+ * re-exports it: esbuild's own interop (__toESM) copies every property of every builtin into a
+ * getter at start (~3 ms). Plain value properties are exported by name (read once, cheap); lazy
+ * getters (fs.promises) are left alone, reachable through the default export.
+ */
+const builtinsAsEsm = {
+  name: 'builtins-as-esm',
+  setup(build) {
+    const builtins = new Set(builtinModules);
+    build.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      if (!builtins.has(bare) && !builtins.has(bare.split('/')[0])) return undefined;
+      if (args.namespace === 'builtin-esm') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin-esm' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => {
+      const mod = createRequire(import.meta.url)(args.path);
+      const names = Object.entries(Object.getOwnPropertyDescriptors(mod))
+        .filter(([k, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+        .map(([k]) => k);
+      const lines = [`const m = require(${JSON.stringify(args.path)});`, 'export default m;', ...names.map((k) => `export const ${k} = m.${k};`)];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -96,7 +123,7 @@ const entry = await esbuild.build({
   entryPoints: ['src/main.ts'],
   outfile: path.join(out, 'core.cjs'),
   format: 'cjs',
-  plugins: [rawPlugin, lazyExternal],
+  plugins: [rawPlugin, lazyExternal, builtinsAsEsm],
 });
 // The core runs inside the loader's vm.Script, where import() is unavailable on Node 20: its
 // lazy imports go through the loader's own import(), passed in as __safeopsImport.
@@ -141,7 +168,7 @@ const ui = await esbuild.build({
   entryPoints: [LAZY_CJS.ui],
   outfile: path.join(out, 'ui.cjs'),
   format: 'cjs',
-  plugins: [yogaShim, inkNoDevtools],
+  plugins: [yogaShim, inkNoDevtools, builtinsAsEsm],
 });
 
 const lazy = await esbuild.build({
