@@ -194,7 +194,18 @@ function makeCodeCaches() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-build-'));
   try {
     const protectedFile = path.join(tmp, 'protected');
-    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify({ discovery: { roots: [] }, protect: [{ path: protectedFile, action: 'confirm', reason: 'warming the code cache' }] }));
+    // A stopped cluster in the scanned root, as on a database host: the cache then holds the
+    // compiled code that reads clusters, not only the code of an empty host.
+    const pg = path.join(tmp, 'pg', '15', 'main');
+    fs.mkdirSync(path.join(pg, 'global'), { recursive: true });
+    fs.mkdirSync(path.join(pg, 'pg_tblspc'));
+    fs.mkdirSync(path.join(tmp, 'waldisk'));
+    fs.writeFileSync(path.join(pg, 'PG_VERSION'), '15\n');
+    fs.writeFileSync(path.join(pg, 'global', 'pg_control'), Buffer.alloc(8192));
+    fs.writeFileSync(path.join(pg, 'standby.signal'), '');
+    fs.writeFileSync(path.join(pg, 'postmaster.pid'), '2147483646\n' + pg + '\n1\n5432\n/tmp\n*\n0 0\nready   \n');
+    fs.symlinkSync(path.join(tmp, 'waldisk'), path.join(pg, 'pg_wal'));
+    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify({ discovery: { roots: [path.join(tmp, 'pg')] }, protect: [{ path: protectedFile, action: 'confirm', reason: 'warming the code cache' }] }));
     fs.writeFileSync(path.join(tmp, 'victim'), '');
     fs.writeFileSync(protectedFile, '');
     const env = { ...process.env, SAFEOPS_CONFIG: path.join(tmp, 'config.json'), SAFEOPS_AUDIT_LOG: path.join(tmp, 'audit.jsonl'), SAFEOPS_STATE_DIR: path.join(tmp, 'state'), TERM: 'xterm-256color' };
