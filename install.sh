@@ -4,7 +4,8 @@
 # What goes where (PREFIX defaults to /usr/local):
 #   PREFIX/lib/safeops/                      the built dist/ (self-contained: no node_modules)
 #   PREFIX/bin/safeops                       symlink to PREFIX/lib/safeops/safeops.cjs
-#   PREFIX/lib/systemd/user/safeops.service  the user unit (`systemctl --user enable --now safeops`)
+#   PREFIX/lib/systemd/user/safeops.service  the user unit (`systemctl --user enable --now safeops`;
+#                                            PREFIX/share/systemd/user for a prefix like ~/.local)
 #   /etc/systemd/system/safeops.service      the system unit: only for PREFIX /usr/local or /usr,
 #                                            or under --systemd-dir DIR
 #   PREFIX/share/bash-completion/completions/safeops, PREFIX/share/zsh/site-functions/_safeops,
@@ -90,7 +91,13 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 libdir=$prefix/lib/safeops
 bin=$prefix/bin/safeops
 manifest=$libdir/install-manifest
-user_unit=$prefix/lib/systemd/user/safeops.service
+# Where `systemctl --user` looks: PREFIX/lib/systemd/user for /usr and /usr/local, else (a
+# per-user prefix like ~/.local) PREFIX/share/systemd/user, which is $XDG_DATA_HOME/systemd/user.
+if [[ $prefix == /usr/local || $prefix == /usr ]]; then
+  user_unit=$prefix/lib/systemd/user/safeops.service
+else
+  user_unit=$prefix/share/systemd/user/safeops.service
+fi
 system_unit=''
 if [[ -n $systemd_dir ]]; then
   system_unit=$systemd_dir/safeops.service

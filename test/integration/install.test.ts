@@ -232,7 +232,8 @@ describe('install.sh systemd units', () => {
     const r = await run(path.join(ck, 'install.sh'), ['--no-build', '--prefix', prefix, '--systemd-dir', sysdir], baseEnv(tmp('safeops-home-')));
     expect(r.exitCode, r.stderr).toBe(0);
     const bin = path.join(prefix, 'bin/safeops');
-    expect(fs.readFileSync(path.join(prefix, 'lib/systemd/user/safeops.service'), 'utf8')).toContain(`ExecStart=${bin} watch --user\n`);
+    // A prefix other than /usr(/local) puts the user unit where systemctl --user looks: PREFIX/share/systemd/user.
+    expect(fs.readFileSync(path.join(prefix, 'share/systemd/user/safeops.service'), 'utf8')).toContain(`ExecStart=${bin} watch --user\n`);
     expect(fs.readFileSync(path.join(sysdir, 'safeops.service'), 'utf8')).toContain(`ExecStart=${bin} watch\n`);
     // No systemd here: nothing enabled, and it says how.
     expect(r.stdout).toContain('systemctl enable --now safeops.service');
