@@ -4,48 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig, type ConfigProblem, type LoadedConfig } from '../../src/config/schema.js';
 import type { ClusterFacts, HostFacts } from '../../src/facts/types.js';
 import type { Effect, WatchEvent } from '../../src/watch/events.js';
+import { cluster } from './watch-fixtures.js';
 import { BURST_DELAYS_MS, HEARTBEAT_MS, initialState, nextWakeAt, reduce, STATE_REFRESH_MS, staleAfterMs, type WatchState } from '../../src/watch/reducer.js';
 
 // ---------- fixtures ----------
 
-function cluster(dataDir: string, kind: 'primary' | 'standby' | 'stopped', extra: Partial<ClusterFacts> = {}): ClusterFacts {
-  const running = kind !== 'stopped';
-  return {
-    dataDir,
-    id: `8:${dataDir.length}`,
-    name: dataDir.split('/').slice(-2).join('/'),
-    debian: null,
-    discoveredBy: ['scan'],
-    version: '15',
-    footprint: [],
-    running,
-    runningSource: running ? 'pid 100 is a postgres process' : 'no postmaster.pid',
-    pid: running ? 100 : null,
-    port: running ? 5432 : null,
-    socketDir: running ? '/tmp' : null,
-    pmStatus: running ? 'ready' : null,
-    stalePidFile: false,
-    standbySignal: kind === 'standby',
-    recoverySignal: false,
-    recoveryConf: null,
-    backupLabel: false,
-    hasPgControl: true,
-    restoreInProgress: false,
-    promoteRequested: false,
-    pgControlState: 'in production',
-    systemIdentifier: '7300000000000000001',
-    inRecovery: running ? kind === 'standby' : null,
-    role: kind === 'standby' ? 'standby' : 'primary',
-    roleSource: running ? 'sql' : 'signal-file',
-    roleDetail: kind === 'standby' ? 'SQL pg_is_in_recovery() = true, standby.signal present' : running ? 'SQL pg_is_in_recovery() = false' : 'no standby.signal or recovery.signal',
-    replication: running && kind === 'standby' ? { connectedStandbys: null, upstream: null, receiverStatus: 'streaming', replayLagSeconds: 0 } : null,
-    archiving: null,
-    owner: null,
-    observedAt: '2025-01-01T00:00:00.000Z',
-    problems: [],
-    ...extra,
-  };
-}
 
 const MAIN = '/var/lib/postgresql/15/main';
 const REPLICA = '/var/lib/postgresql/15/replica';
