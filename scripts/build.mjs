@@ -114,6 +114,8 @@ const common = {
     'react-devtools-core': path.join(root, 'scripts/stubs/react-devtools-core.mjs'),
     // See the file: the package's own costs ~30 ms before the confirmation screen's first frame.
     'string-width': path.join(root, 'src/ui/string-width.ts'),
+    // See the file: CI=1 in an operator's environment must not hide the confirmation screen.
+    'is-in-ci': path.join(root, 'scripts/stubs/is-in-ci.mjs'),
   },
   logLevel: 'warning',
 };
@@ -211,29 +213,40 @@ function makeCodeCaches() {
     const env = { ...process.env, SAFEOPS_CONFIG: path.join(tmp, 'config.json'), SAFEOPS_AUDIT_LOG: path.join(tmp, 'audit.jsonl'), SAFEOPS_STATE_DIR: path.join(tmp, 'state'), TERM: 'xterm-256color' };
     delete env.NO_COLOR;
     const bin = path.join(out, 'safeops.cjs');
-    execFileSync(process.execPath, [bin, 'rm', path.join(tmp, 'victim')], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'core' }, stdio: 'inherit' });
+    execFileSync(process.execPath, [bin, 'rm', path.join(tmp, 'victim')], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'core' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 60_000, killSignal: 'SIGKILL' });
+    // Bounded: 30 s at most, then the child is killed (a screen that never asks must not hang
+    // the build; CI once did, when Ink still hid its frames under CI=1).
     const py = [
-      'import os, pty, select, sys',
+      'import os, pty, select, signal, sys, time',
       'pid, fd = pty.fork()',
       'if pid == 0: os.execvpe(sys.argv[1], sys.argv[1:], os.environ)',
       "buf = b''",
       'sent = False',
-      'while True:',
-      '    r, _, _ = select.select([fd], [], [], 20)',
-      '    if not r: break',
+      'deadline = time.monotonic() + 30',
+      'while time.monotonic() < deadline:',
+      '    r, _, _ = select.select([fd], [], [], 1)',
+      '    if not r: continue',
       '    try: data = os.read(fd, 65536)',
       '    except OSError: break',
       '    if not data: break',
       '    buf += data',
       "    if not sent and b'Type the host name' in buf: os.write(fd, b'\\x1b'); sent = True",
-      '_, status = os.waitpid(pid, 0)',
-      'sys.exit(0 if sent else 1)',
+      'end = time.monotonic() + 10',
+      'done, status = os.waitpid(pid, os.WNOHANG)',
+      'while done == 0 and time.monotonic() < end:',
+      '    time.sleep(0.05)',
+      '    done, status = os.waitpid(pid, os.WNOHANG)',
+      'if done == 0:',
+      '    os.kill(pid, signal.SIGKILL)',
+      '    os.waitpid(pid, 0)',
+      "    sys.exit('the confirmation screen did not end within 40 s')",
+      "sys.exit(0 if sent else 'the confirmation screen never asked for the host name')",
     ].join('\n');
     try {
-      execFileSync('python3', ['-c', py, process.execPath, bin, 'rm', protectedFile], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'ui' }, stdio: 'ignore' });
+      execFileSync('python3', ['-c', py, process.execPath, bin, 'rm', protectedFile], { env: { ...env, SAFEOPS_WRITE_CODE_CACHE: 'ui' }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
     } catch (e) {
       // No python3 (a minimal host): the screen's cache is then written at its first use.
-      console.warn(`build: no code cache for the confirmation screen yet (${e.code === 'ENOENT' ? 'python3 not found' : e.message.split('\n')[0]})`);
+      console.warn(`build: no code cache for the confirmation screen yet (${e.code === 'ENOENT' ? 'python3 not found' : (e.stderr?.toString().trim() || e.message).split('\n')[0]})`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

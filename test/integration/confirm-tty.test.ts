@@ -33,9 +33,9 @@ afterAll(async () => {
 });
 
 /** Run `safeops ARGS` (as `user`) in a fresh pane; after it exits the pane prints EXIT=n and the tty modes. */
-function open(args: string[], user = 'root'): string {
+function open(args: string[], user = 'root', extraEnv: Record<string, string> = {}): string {
   const name = `t${n++}`;
-  const envArgs = Object.entries(env.env).map(([k, v]) => `${k}=${v}`);
+  const envArgs = Object.entries({ ...env.env, ...extraEnv }).map(([k, v]) => `${k}=${v}`);
   const run = [user === 'root' ? [] : ['runuser', '-u', user, '--'], 'env', ...envArgs, process.execPath, BIN, ...args].flat();
   const quoted = run.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const script = `cd /tmp; ${quoted}; echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 600`;
@@ -61,6 +61,15 @@ describe('the confirmation screen in a real terminal', () => {
     expect(text).toContain(`rm -rf ${copy.dataDir}`);
     tmux.keys(t, 'Escape');
     expect(await exitOf(t)).toBe(130);
+  });
+
+  it('still draws with CI=1 exported (Ink alone would hide every frame until it ends)', async () => {
+    const t = open(['rm', '-rf', copy.dataDir], 'root', { CI: '1', CONTINUOUS_INTEGRATION: 'true' });
+    await waitText(t, 'Type the host name');
+    expect(screen(t)).toContain('stopped standby');
+    tmux.type(t, 'nope');
+    expect(await exitOf(t)).toBe(1);
+    expect(fs.existsSync(path.join(copy.dataDir, 'PG_VERSION'))).toBe(true);
   });
 
   it('a wrong name runs nothing (exit 1)', async () => {
