@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests that read the whole host's state (what a watcher sees: every running postmaster, not
+// only their own) run last and alone: another file's running primary would keep the host's
+// colour red when their failover expects it to change; stand-in postmasters of one would hold up
+// another's harmless rm.
+const HOST_WIDE = ['test/integration/e2e-terminal.test.ts', 'test/integration/guard-prechdir.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // Integration tests start real PostgreSQL servers, shells and tmux sessions.
     testTimeout: 120_000,
     hookTimeout: 180_000,
@@ -10,5 +15,15 @@ export default defineConfig({
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
     reporters: process.env.SAFEOPS_JSON_REPORT ? ['default', ['json', { outputFile: process.env.SAFEOPS_JSON_REPORT }]] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: HOST_WIDE, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'host-wide', include: HOST_WIDE, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -126,32 +126,53 @@ export interface Postmaster {
   startEpoch: number | null;
 }
 
-/** The data dir of a running postmaster: its cwd (it chdirs there) when readable, else its argv/env. */
-function identifyDataDir(pid: number, argv: string[]): { dir: string | null; how: string; why: string } {
+/** One variable of a process's environment (private to its owner and root), or null. */
+function envValue(pid: number, name: string): string | null {
   try {
-    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    if (cwd.startsWith('/') && !cwd.endsWith(' (deleted)')) return { dir: cwd, how: 'cwd', why: '' };
+    const entry = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${name}=`));
+    return entry === undefined ? null : entry.slice(name.length + 1);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where a running postmaster's data dir may be, best first: its cwd (it chdirs there early), then
+ * what its command line or environment names. A server that has not reached its chdir yet (just
+ * forked by pg_ctl, or initdb's `postgres --check`/`--boot`, which get PGDATA) still sits in its
+ * caller's directory: the caller names the data dir instead.
+ */
+function dataDirCandidates(pid: number, argv: string[]): { candidates: { dir: string; how: string }[]; why: string } {
+  const candidates: { dir: string; how: string }[] = [];
+  let cwdReadable = false;
+  let cwd: string | null = null;
+  try {
+    const link = fs.readlinkSync(`/proc/${pid}/cwd`);
+    cwdReadable = true;
+    if (link.startsWith('/') && !link.endsWith(' (deleted)')) {
+      cwd = link;
+      candidates.push({ dir: cwd, how: 'cwd' });
+    }
   } catch {
     // not ours to read: fall back to the command line
   }
   const { dir, configFile } = dataDirFromArgv(argv);
-  if (dir && dir.startsWith('/')) return { dir, how: '-D', why: '' };
+  if (dir && dir.startsWith('/')) candidates.push({ dir, how: '-D' });
+  else if (dir && cwd) candidates.push({ dir: path.posix.resolve(cwd, dir), how: '-D' });
   if (configFile && configFile.startsWith('/')) {
     const conf = readPgConf(configFile);
     const dd = conf?.get('data_directory');
-    if (dd && dd.startsWith('/')) return { dir: dd, how: 'config_file', why: '' };
+    if (dd && dd.startsWith('/')) candidates.push({ dir: dd, how: 'config_file' });
   }
-  try {
-    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    const pg = env.find((e) => e.startsWith('PGDATA='));
-    if (pg) {
-      const v = pg.slice(7);
-      if (v.startsWith('/')) return { dir: v, how: 'PGDATA', why: '' };
-    }
-  } catch {
-    // environ is private to the owner and root
-  }
-  return { dir: null, how: 'none', why: dir ? `relative -D ${dir} and no readable cwd` : 'no -D on its command line and its cwd/environment are not readable as this user' };
+  // PGDATA only counts when the command line names no data dir (as for postgres itself).
+  const pgdata = dir || configFile ? null : envValue(pid, 'PGDATA');
+  if (pgdata && pgdata.startsWith('/')) candidates.push({ dir: pgdata, how: 'PGDATA' });
+  const why = cwdReadable
+    ? 'its working directory is gone and nothing on its command line or in its environment names a data directory'
+    : dir && !dir.startsWith('/')
+      ? `relative -D ${dir} and no readable cwd`
+      : 'no -D on its command line and its cwd/environment are not readable as this user';
+  return { candidates, why };
 }
 
 const head = Buffer.alloc(64);
@@ -201,21 +222,23 @@ export function listPostmasters(): Postmaster[] {
       const parentArgv = readCmdline(stat.ppid);
       if (parentArgv && isPostmasterArgv(parentArgv)) continue;
     }
-    const found = identifyDataDir(pid, argv);
-    let { how, why } = found;
+    const found = dataDirCandidates(pid, argv);
+    let how = 'none';
+    let why = found.why;
     let dataDir: string | null = null;
     let dataDirId: string | null = null;
-    if (found.dir) {
-      const c2 = canonical(rawPath(found.dir, '/'));
-      // A running server's directory without PG_VERSION is no data dir we can name (deleted under
-      // it, or a process that is not a server): an unidentified postmaster, never a cluster.
+    for (const c of found.candidates) {
+      const c2 = canonical(rawPath(c.dir, '/'));
+      // A server's directory without PG_VERSION is no data dir we can name (deleted under it, or
+      // not chdir'd yet: the next candidate). If none holds one, the postmaster is unidentified
+      // and never a cluster: every tree that may hold its data is then the dangerous case.
       if (fs.existsSync(path.posix.join(c2.real, 'PG_VERSION')) || !canSee(c2.real)) {
         dataDir = c2.real;
         dataDirId = statId(dataDir);
-      } else {
-        why = `its directory ${c2.real} (from ${how}) holds no PG_VERSION`;
-        how = 'none';
+        how = c.how;
+        break;
       }
+      if (how === 'none' && why === found.why) why = `its directory ${c2.real} (from ${c.how}) holds no PG_VERSION`;
     }
     out.push({ pid, argv, uid: stat?.uid ?? null, dataDir, dataDirId, how, why, startEpoch: stat ? procStartEpoch(stat) : null });
   }

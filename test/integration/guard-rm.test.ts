@@ -237,3 +237,4 @@ describe('harmless commands run exactly as without safeops', () => {
     expect(fs.existsSync(f)).toBe(false);
   });
 });
+
