@@ -45,6 +45,8 @@ function open(args: string[], user = 'root', extraEnv: Record<string, string> = 
 const screen = (t: string) => tmux.capture(t);
 const waitText = (t: string, text: string | RegExp, ms = 15000) =>
   waitFor(`"${text}" on screen`, () => (typeof text === 'string' ? screen(t).includes(text) : text.test(screen(t))), ms, () => screen(t));
+/** The terminal's modes after safeops exited, as the pane printed them ("icanon echo" when sane). */
+const modesOf = async (t: string) => (await waitFor('the tty modes', () => /EXIT=\d+\s*\n(-?icanon -?echo)\b/.exec(screen(t)), 15000, () => screen(t)))[1];
 const exitOf = async (t: string) => Number((await waitFor('EXIT=', () => /EXIT=(\d+)/.exec(screen(t)), 15000, () => screen(t)))[1]);
 
 describe('the confirmation screen in a real terminal', () => {
@@ -78,7 +80,7 @@ describe('the confirmation screen in a real terminal', () => {
     tmux.type(t, `${SHORT_HOST}x`);
     expect(await exitOf(t)).toBe(1);
     expect(fs.existsSync(path.join(copy.dataDir, 'PG_VERSION'))).toBe(true);
-    expect(screen(t)).toMatch(/icanon echo/);
+    expect(await modesOf(t)).toBe('icanon echo');
   });
 
   it('Ctrl-C is 130, nothing ran, the terminal is sane', async () => {
@@ -88,7 +90,7 @@ describe('the confirmation screen in a real terminal', () => {
     tmux.keys(t, 'C-c');
     expect(await exitOf(t)).toBe(130);
     expect(fs.existsSync(path.join(copy.dataDir, 'PG_VERSION'))).toBe(true);
-    expect(screen(t)).toMatch(/icanon echo/);
+    expect(await modesOf(t)).toBe('icanon echo');
   });
 
   it('starting the cluster while the screen is open turns it into a refusal', async () => {
@@ -98,7 +100,7 @@ describe('the confirmation screen in a real terminal', () => {
     try {
       expect(await exitOf(t)).toBe(77);
       expect(fs.existsSync(path.join(copy.dataDir, 'PG_VERSION'))).toBe(true);
-      expect(screen(t)).toMatch(/icanon echo/);
+      expect(await modesOf(t)).toBe('icanon echo');
     } finally {
       const { stopNode } = await import('../support/pg.js');
       await stopNode(copy);
@@ -111,7 +113,7 @@ describe('the confirmation screen in a real terminal', () => {
     tmux.type(t, SHORT_HOST);
     expect(await exitOf(t)).toBe(0);
     expect(fs.existsSync(copy.dataDir)).toBe(false);
-    expect(screen(t)).toMatch(/icanon echo/);
+    expect(await modesOf(t)).toBe('icanon echo');
   });
 });
 
@@ -138,6 +140,6 @@ describe('a real promotion while the screen is open', () => {
     const code = await exitOf(t);
     expect([1, 130]).toContain(code);
     expect(isRunning(standby)).toBe(true);
-    expect(screen(t)).toMatch(/icanon echo/);
+    expect(await modesOf(t)).toBe('icanon echo');
   });
 });
