@@ -238,7 +238,7 @@ export function listPostmasters(): Postmaster[] {
         how = c.how;
         break;
       }
-      if (how === 'none' && why === found.why) why = `its directory ${c2.real} (from ${c.how}) holds no PG_VERSION`;
+      if (why === found.why) why = `its directory ${c2.real} (from ${c.how}) holds no PG_VERSION`;
     }
     out.push({ pid, argv, uid: stat?.uid ?? null, dataDir, dataDirId, how, why, startEpoch: stat ? procStartEpoch(stat) : null });
   }

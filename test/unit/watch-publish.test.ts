@@ -5,6 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterFacts, HostFacts } from '../../src/facts/types.js';
+import { cluster as base } from './fixtures.js';
 import {
   buildStateDoc,
   clusterPromptRole,
@@ -20,43 +21,10 @@ import {
 
 type Kind = 'primary' | 'standby' | 'recovering' | 'unknown' | 'stopped' | 'running-unknown';
 
+/** A cluster named `name` in one of the states the prompt shows (SQL-confirmed when running). */
 function cluster(name: string, kind: Kind, dataDir = `/var/lib/postgresql/${name}`): ClusterFacts {
-  const running = kind === 'stopped' ? false : kind === 'running-unknown' ? 'unknown' : true;
-  const role = kind === 'stopped' || kind === 'running-unknown' ? 'primary' : kind;
-  return {
-    dataDir,
-    id: null,
-    name,
-    debian: null,
-    discoveredBy: ['scan'],
-    version: '15',
-    footprint: [],
-    running,
-    runningSource: '',
-    pid: running === true ? 1 : null,
-    port: null,
-    socketDir: null,
-    pmStatus: null,
-    stalePidFile: false,
-    standbySignal: kind === 'standby',
-    recoverySignal: false,
-    recoveryConf: null,
-    backupLabel: false,
-    hasPgControl: true,
-    restoreInProgress: false,
-    promoteRequested: false,
-    pgControlState: null,
-    systemIdentifier: null,
-    inRecovery: null,
-    role: running === 'unknown' ? 'unknown' : role,
-    roleSource: 'sql',
-    roleDetail: '',
-    replication: null,
-    archiving: null,
-    owner: null,
-    observedAt: '2025-01-01T00:00:00.000Z',
-    problems: [],
-  };
+  const state = kind === 'stopped' ? 'stopped' : kind === 'running-unknown' ? 'unknown' : kind === 'standby' ? 'running-standby' : kind === 'recovering' ? 'recovering' : 'running-primary';
+  return base(state, dataDir, { name, ...(kind === 'unknown' ? { role: 'unknown', inRecovery: null } : {}) });
 }
 
 const host = (clusters: ClusterFacts[], unidentified: number[] = []): HostFacts => ({
