@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, cliEnv, ROOT } from '../test/support/cli.js';
 import { cleanupAll, createStandby, initPrimary, isRunning, makeStoppedStandbyCopy, makeTempRoot, promote, startNode, stopNode, type PgNode } from '../test/support/pg.js';
+import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
@@ -250,24 +251,20 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
     // Idle means steady state: let start-up work settle first (first discovery, then V8's
     // post-start-up GC and compilation: ~0.5 % of a first 10 s window alone), as the
     // watch-resources test does; then the median of three windows (one host hiccup is not idle).
-    await sleep(quick ? 5000 : 12_000);
-    const cpu = () => {
-      const f = fs.readFileSync(`/proc/${w.pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    };
+    await sleep(12_000);
+    const windowMs = quick ? 5000 : 10_000;
     const windows: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const c0 = cpu();
+      const c0 = cpuTicks(w.pid!);
       const t0 = Date.now();
-      await sleep(quick ? 5000 : 10_000);
-      windows.push(((cpu() - c0) / 100 / ((Date.now() - t0) / 1000)) * 100);
+      await sleep(windowMs);
+      windows.push(((cpuTicks(w.pid!) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 100);
     }
     const pct = median(windows);
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${w.pid}/status`, 'utf8'))![1]) / 1024;
+    const rss = rssKb(w.pid!) / 1024;
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { clusters: unknown[] };
     rows.push({ what: `watcher with ${state.clusters.length} clusters (2 running + stopped copies): RSS`, value: `${rss.toFixed(1)} MB`, budget: '<= 80 MB', ok: rss <= 80 });
-    rows.push({ what: 'watcher idle CPU (default intervals: SQL every 2 s; state dir on tmpfs like /run)', value: `${pct.toFixed(2)} % (median of ${windows.length} windows of ${quick ? 5 : 10} s: ${windows.map((x) => x.toFixed(2)).join(', ')})`, budget: '<= 1 %', ok: pct <= 1 });
+    rows.push({ what: 'watcher idle CPU (default intervals: SQL every 2 s; state dir on tmpfs like /run)', value: `${pct.toFixed(2)} % (median of ${windows.length} windows of ${windowMs / 1000} s: ${windows.map((x) => x.toFixed(2)).join(', ')})`, budget: '<= 1 %', ok: pct <= 1 });
   } finally {
     w.kill('SIGTERM');
     await stopNode(standby, 'immediate');

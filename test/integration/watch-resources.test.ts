@@ -6,21 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN as SUPPORT_BIN, ROOT } from '../support/cli.js';
 import { cleanupAll, createStandby, initPrimary, makeStoppedStandbyCopy, makeTempRoot, waitFor } from '../support/pg.js';
+import { CLK_TCK, cpuTicks, rssKb } from '../support/proc.js';
 
 const BIN = process.env.SAFEOPS_BIN ?? [SUPPORT_BIN, path.join(ROOT, 'dist/safeops.mjs')].find((f) => fs.existsSync(f)) ?? SUPPORT_BIN;
-const CLK_TCK = 100; // USER_HZ on Linux
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-/** VmRSS in kB. */
-function rssKb(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-}
 
 describe('watcher resources with 20 clusters', () => {
   let root: string;
