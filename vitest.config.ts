@@ -14,6 +14,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
+    // One run directory as TMPDIR, a readable copy of the build for other users, clean-up of
+    // whatever a failed test left running: test/global-setup.ts.
+    globalSetup: ['test/global-setup.ts'],
     reporters: process.env.SAFEOPS_JSON_REPORT ? ['default', ['json', { outputFile: process.env.SAFEOPS_JSON_REPORT }]] : ['default'],
     projects: [
       {

@@ -5,6 +5,7 @@
 // the stand-in `postgres` processes are still visible host-wide, so this file runs alone
 // (vitest.config.ts, host-wide).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ afterAll(() => fs.rmSync(env.dir, { recursive: true, force: true }));
 describe('a postgres that has not reached its data directory yet', () => {
   let fake: string;
   beforeAll(() => {
-    fake = fs.mkdtempSync('/tmp/safeops-prechdir-');
+    fake = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-prechdir-'));
     fs.mkdirSync(path.join(fake, 'global'));
     fs.writeFileSync(path.join(fake, 'PG_VERSION'), '15\n');
     fs.writeFileSync(path.join(fake, 'global', 'pg_control'), Buffer.alloc(8192));
@@ -44,7 +45,7 @@ describe('a postgres that has not reached its data directory yet', () => {
   }
 
   const unrelated = () => {
-    const dir = fs.mkdtempSync('/tmp/safeops-unrelated-');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-unrelated-'));
     fs.writeFileSync(path.join(dir, 'f'), 'x');
     return dir;
   };

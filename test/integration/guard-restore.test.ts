@@ -1,6 +1,7 @@
 // Restores and base backups into live clusters: wal-g (a fixture that records its argv: wal-g
 // cannot be installed here), real pgBackRest, real pg_basebackup.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, safeops, safeopsAs, SHORT_HOST, type CliEnv } from '../support/cli.js';
@@ -61,7 +62,7 @@ describe('wal-g', () => {
   });
 
   it('refuses a fetch while the working directory is inside the destination (the matrix.org tee)', async () => {
-    const dest = fs.mkdtempSync('/tmp/safeops-dest-');
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-dest-'));
     fs.mkdirSync(path.join(dest, 'sub'));
     const r = await safeops(['wal-g', 'backup-fetch', dest, 'LATEST'], env.env, { cwd: path.join(dest, 'sub') });
     expect(r.exitCode).toBe(77);
@@ -71,7 +72,7 @@ describe('wal-g', () => {
   });
 
   it('allows a fetch into a new empty directory and passes argv byte for byte', async () => {
-    const dest = path.join(fs.mkdtempSync('/tmp/safeops-dest-'), 'new data');
+    const dest = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-dest-')), 'new data');
     const args = ['--config', '/etc/wal-g.json', 'backup-fetch', dest, 'base_0001 with space', '--', '-n'];
     const r = await safeops(['exec', '/opt/wal-g/wal-g', ...args], env.env);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -79,7 +80,7 @@ describe('wal-g', () => {
   });
 
   it('confirms a fetch into a non-empty directory', async () => {
-    const dest = fs.mkdtempSync('/tmp/safeops-dest-');
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-dest-'));
     fs.writeFileSync(path.join(dest, 'keep'), 'x');
     const r = await safeops(['wal-g', 'backup-fetch', dest, 'LATEST'], env.env);
     expect(r.exitCode).toBe(77);

@@ -43,7 +43,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'bind-of-primary'));
   mount(['--bind', primary.dataDir], path.join(root, 'bind-of-primary'));
   // A bind mount of the test root somewhere unrelated: rm -r of that place reaches the clusters.
-  bindOutside = fs.mkdtempSync('/tmp/safeops-bindout-');
+  bindOutside = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bindout-'));
   fs.mkdirSync(path.join(bindOutside, 'view'));
   mount(['--bind', root], path.join(bindOutside, 'view'));
   env = cliEnv({ roots: [root] });
@@ -219,7 +219,7 @@ describe('stopped clusters: confirmation', () => {
 
 describe('harmless commands run exactly as without safeops', () => {
   it('allows an unrelated rm and passes the exit code back', async () => {
-    const dir = fs.mkdtempSync('/tmp/safeops-harmless-');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-harmless-'));
     fs.writeFileSync(path.join(dir, 'f'), 'x');
     const r = await safeops(['rm', '-r', dir], env.env);
     expect(r.exitCode, r.stderr).toBe(0);

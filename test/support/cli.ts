@@ -7,8 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository (SAFEOPS_REPO_ROOT when this file is bundled elsewhere, as by the bench). */
 export const ROOT = process.env.SAFEOPS_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'dist/safeops.cjs');
-export const FIXTURE_BIN = path.join(ROOT, 'test/fixtures/bin');
+/**
+ * What tests run, also as other users: the checkout itself, or a readable copy of its built files
+ * when other users cannot read the checkout (test/global-setup.ts).
+ */
+export const RUN_ROOT = process.env.SAFEOPS_TEST_RUN_ROOT ?? ROOT;
+export const BIN = path.join(RUN_ROOT, 'dist/safeops.cjs');
+export const FIXTURE_BIN = path.join(RUN_ROOT, 'test/fixtures/bin');
 export const SHORT_HOST = os.hostname().split('.')[0]!;
 
 /** An isolated environment: own config, audit log and (empty) state dir. */

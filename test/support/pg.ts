@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type Result } from 'execa';
 
@@ -202,10 +203,10 @@ export function isRunning(node: PgNode): boolean {
 
 // ---------- temp dirs and ports ----------
 
-/** A fresh temp dir (under SAFEOPS_TEST_TMP or /tmp), owned by postgres, mode 0755, removed by cleanupAll. */
+/** A fresh temp dir (under SAFEOPS_TEST_TMP or the run's TMPDIR: test/global-setup.ts), owned by postgres, mode 0755, removed by cleanupAll. */
 export function makeTempRoot(prefix = 'safeops-test-'): string {
   installExitHook();
-  const base = process.env.SAFEOPS_TEST_TMP ?? '/tmp';
+  const base = process.env.SAFEOPS_TEST_TMP ?? tmpdir();
   const dir = realpathSync(mkdtempSync(path.join(base, prefix)));
   roots.add(dir);
   // Unix socket paths are limited to 107 bytes: keep roots short.
