@@ -5,19 +5,53 @@ import { loadConfig } from './config/load.js';
 import { formatConfigProblems } from './config/schema.js';
 import type { Edge } from './util/edge.js';
 import { UsageError } from './util/errors.js';
+import { GUARDED_TOOLS } from './command/types.js';
 
-const GUARD_HELP = `Guarded commands (arguments passed on byte for byte):
-  safeops [--confirm=HOST] rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl ARGS...
-  safeops [--confirm=HOST] sudo SUDO-ARGS...     see through sudo, env, time, nice, ...
-  safeops [--confirm=HOST] exec ARGV...          any command line
-  safeops explain [--json] COMMAND...            what safeops would decide, nothing run
+/** The guarded commands and exit codes, laid out for a terminal `width` columns wide. */
+export function guardHelp(width: number): string {
+  const entries: Array<[string, string]> = [
+    ['safeops [--confirm=HOST] TOOL ARGS...', 'TOOL: one of the guarded tools below'],
+    ['safeops [--confirm=HOST] sudo SUDO-ARGS...', 'see through sudo, env, time, nice, ...'],
+    ['safeops [--confirm=HOST] exec ARGV...', 'any command line'],
+    ['safeops explain [--json] COMMAND...', 'what safeops would decide, nothing run'],
+  ];
+  const lines = wrapWords('Guarded commands (arguments passed on byte for byte):', width, '', '');
+  const col = Math.max(...entries.map(([u]) => u.length)) + 4;
+  // Two columns when every entry fits, else each description under its usage.
+  const columns = entries.every(([, what]) => 2 + col + what.length <= width);
+  for (const [usage, what] of entries) {
+    if (columns) lines.push(`  ${usage.padEnd(col)}${what}`);
+    else lines.push(...wrapWords(usage, width, '  ', '      '), ...wrapWords(what, width, '      ', '      '));
+  }
+  lines.push('', ...wrapWords(`Guarded tools: ${GUARDED_TOOLS.join(', ')}.`, width, '', '  '), '');
+  const codes =
+    "Exit codes: the command's own after it ran; 77 refused; 1 confirmation declined; 130 interrupted; 2 bad usage; 70 safeops failed. Nothing ran in the last five cases.";
+  lines.push(...wrapWords(codes, width, '', ''));
+  return lines.join('\n');
+}
 
-Exit codes: the command's own after it ran; 77 refused; 1 confirmation declined;
-130 interrupted; 2 bad usage; 70 safeops failed. Nothing ran in the last five cases.`;
+/** Words joined into lines of at most `width` columns (a longer word stands alone). */
+function wrapWords(text: string, width: number, first: string, rest: string): string[] {
+  const out: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = rest;
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  out.push(line);
+  return out;
+}
 
 export async function runCli(argv: string[], edge: Edge, version: string): Promise<number> {
   let code = 0;
   const loaded = loadConfig(edge.env);
+  const width = Math.min(100, process.stdout.columns || 80);
   const parser = yargs(argv)
     .scriptName('safeops')
     .usage('safeops — a safety net for PostgreSQL hosts\n\nUsage: safeops <command> [options]')
@@ -32,10 +66,13 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       },
     )
     .command(
-      'init <shell>',
+      'init [shell]',
       'print the shell integration (eval "$(safeops init bash)")',
       (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'], describe: 'bash, zsh or fish' }),
       async (a) => {
+        if (a.shell === undefined) {
+          throw new UsageError('init: name your shell: bash, zsh or fish, e.g. eval "$(safeops init bash)" in ~/.bashrc, or safeops init fish | source');
+        }
         const { initScript } = await import('./commands/init.js');
         process.stdout.write(initScript(String(a.shell), { config: loaded.config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
       },
@@ -82,12 +119,13 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
         code = await runConfig({ action: String(a.action), key: a.key as string | undefined, value: a.value as string | undefined, system: a.system as boolean | undefined, user: a.user as boolean | undefined }, loaded, edge);
       },
     )
-    .epilogue(GUARD_HELP)
+    .epilogue(guardHelp(width))
     .demandCommand(1, 'Name a command (safeops --help lists them).')
+    .recommendCommands()
     .strict()
     .version(version)
     .help()
-    .wrap(Math.min(100, process.stdout.columns || 80))
+    .wrap(width)
     .fail((msg, err) => {
       // Validation problems become a clear usage error; real errors keep their own type.
       if (err) throw err;

@@ -71,6 +71,8 @@ describe('bad input: a clear message, no stack trace, nothing run', () => {
     [['--confirm=x', 'status'], '--confirm only applies'],
     [['init', 'tcsh'], 'tcsh'],
     [['status', '--frob'], 'Unknown argument'],
+    [['statsu'], 'Did you mean status?'],
+    [['init'], 'name your shell: bash, zsh or fish'],
   ])('%j', async (args, message) => {
     const r = await safeops(args, env.env);
     expect(r.exitCode).toBe(2);
