@@ -147,7 +147,8 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
   const { formatVerdict } = await import('./report.js');
   const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
   if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
-  const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
+  const { withUpstreamWarnings } = await import('./upstream-warnings.js');
+  const text = formatVerdict(await withUpstreamWarnings(ev.verdict), { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
   return { outcome: r.outcome, confirmation: { method: 'prompt', matched: r.outcome === 'confirmed', typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in r ? r.signal : null };
@@ -206,7 +207,8 @@ export async function runExplain(req: GuardRequest & { json: boolean }, edge: Ed
   const { formatVerdict } = await import('./report.js');
   const title = ev.verdict.kind === 'allow' ? 'ALLOW' : ev.verdict.kind === 'confirm' ? (ev.verdict.strong ? 'CONFIRM (strong)' : 'CONFIRM') : 'REFUSE';
   const detail = ev.verdict.kind === 'allow' ? 'safeops would run it at once.' : ev.verdict.kind === 'confirm' ? 'safeops would ask for the host name first.' : 'safeops would refuse it.';
-  process.stdout.write(formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stdoutIsTTY), title, detail }));
+  const { withUpstreamWarnings } = await import('./upstream-warnings.js');
+  process.stdout.write(formatVerdict(await withUpstreamWarnings(ev.verdict), { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stdoutIsTTY), title, detail }));
   for (const n of parsed.notes) process.stdout.write(`  note: ${n}\n`);
   return EXIT.ok;
 }
@@ -239,7 +241,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const level = colorLevel(edge.env, edge.stderrIsTTY);
   const say = async (v: Verdict, title: string, detail: string) => {
     const { formatVerdict } = await import('./report.js');
-    process.stderr.write(formatVerdict(v, { host: edge.hostname, argv: parsed.argv, level, title, detail }));
+    const { withUpstreamWarnings } = await import('./upstream-warnings.js');
+    process.stderr.write(formatVerdict(await withUpstreamWarnings(v), { host: edge.hostname, argv: parsed.argv, level, title, detail }));
   };
 
   let ev = await evaluate(parsed, loaded, edge);

@@ -202,7 +202,6 @@ export function decide(command: Command, facts: HostFacts, config: PolicyConfig)
     }
     if (RANK[v] > RANK[worst]) worst = v;
   }
-  if (acc.promoteUpstreams.length) acc.warnings.push('Promoting a standby while its primary still runs creates two primaries (split brain).');
   return {
     kind: worst,
     strong: worst === 'confirm' && acc.strong,

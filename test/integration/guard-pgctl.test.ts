@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, safeops, safeopsAs, SHORT_HOST, type CliEnv } from '../support/cli.js';
-import { cleanupAll, createStandby, freePort, initPrimary, isRunning, makeTempRoot, psql, readPidFile, startNode, waitFor, type PgNode } from '../support/pg.js';
+import { cleanupAll, createStandby, freePort, initPrimary, isRunning, makeTempRoot, psql, readPidFile, startNode, stopNode, waitFor, type PgNode } from '../support/pg.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let root: string;
@@ -79,6 +79,19 @@ describe('pg_ctl', () => {
     // Now it is a primary: rm refuses it as one.
     const rm = await safeops(['rm', '-rf', standby.dataDir], env.env);
     expect(rm.stderr).toContain('standby is running PRIMARY');
+  });
+
+  it('the split-brain warning is given only while the upstream primary still answers', async () => {
+    const second = await createStandby(primary, { root, name: 'standby2' });
+    const explain = () => safeopsAs('postgres', ['explain', PG_CTL, '-D', second.dataDir, 'promote'], env.env);
+    const up = await explain();
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toContain('CONFIRM');
+    expect(up.stdout).toContain('WARNING The upstream primary still answers');
+    await stopNode(primary);
+    const down = await explain();
+    expect(down.stdout).toContain('CONFIRM');
+    expect(down.stdout).not.toContain('WARNING');
   });
 });
 
