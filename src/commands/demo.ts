@@ -18,7 +18,7 @@ import { banner, demoEnv } from '../demo/banner.js';
 import { DEMO_TOOLS, PG_NOT_FOUND, findPgBinDir } from '../demo/pgbin.js';
 import { runReaper, spawnReaper } from '../demo/reaper.js';
 import { DEMO_DIR_PREFIX, DEMO_SCHEMA, ownProcess, saveRecord, type DemoNode, type DemoRecord } from '../demo/record.js';
-import { createPrimary, createStandby, freePort, mkdirFor, passwdIds } from '../demo/servers.js';
+import { createPrimary, createStandby, enterableBy, freePort, mkdirFor, passwdIds } from '../demo/servers.js';
 import { findOnPath, pickShell, prepareShell } from '../demo/shell.js';
 import { teardown } from '../demo/teardown.js';
 import type { Edge } from '../util/edge.js';
@@ -198,8 +198,12 @@ export async function runDemo(opts: DemoOptions, edge: Edge): Promise<number> {
     const loaded = loadConfig({ ...env, SAFEOPS_CONFIG: config });
     const script = initScript(shellName, { config: loaded.config, env, stdoutIsTTY: false, binPath: selfBin });
     const sh = prepareShell(shellName, pre.shellPath!, path.join(dir, 'shell'), script, edge.env);
+    // The servers' owner runs pg_ctl from this shell (runuser): a start directory it cannot enter
+    // (root's home) would make every such command print "could not change directory".
+    const shellCwd = owner && !enterableBy(edge.cwd, owner) ? dir : edge.cwd;
     process.stdout.write(`\n${banner(rec, pgVersion)}\n`);
-    const child = spawn(sh.argv[0]!, sh.argv.slice(1), { stdio: 'inherit', env: { ...env, ...sh.env } });
+    if (shellCwd !== edge.cwd) process.stdout.write(`(This shell starts in ${dir}: ${serverUser} cannot enter your current directory.)\n\n`);
+    const child = spawn(sh.argv[0]!, sh.argv.slice(1), { stdio: 'inherit', env: { ...env, ...sh.env }, cwd: shellCwd });
     shellChild = child;
     phase = 'shell';
     rec.shell = ownProcess(child.pid);

@@ -25,12 +25,15 @@ export function banner(rec: DemoRecord, pgVersion: string): string {
   const [primary, standby] = rec.nodes;
   // pg_ctl refuses to run as root: as root the demo's servers belong to postgres.
   const asOwner = rec.runuser ? `safeops exec runuser -u ${rec.serverUser} -- ` : '';
+  // In an order that works top to bottom: SQL while the primary runs, then the stop, then the
+  // promotion (with the old primary down: no split brain), then SQL on the new primary.
   const tries: Array<[string, string]> = [
     ['refused: $PRIMARY is a running primary', 'rm -rf $PRIMARY'],
     ['every cluster on this host, with its live role', 'safeops status'],
+    ['SQL on the primary (PGHOST and PGPORT are set): f, not in recovery', "psql -c 'select pg_is_in_recovery()'"],
     ['stop the primary: safeops asks you to type the host name', `${asOwner}pg_ctl -D $PRIMARY stop`],
     ['promote the standby: watch the prompt and the colours change', `${asOwner}pg_ctl -D $STANDBY promote`],
-    ['SQL on the primary (PGHOST, PGPORT are set; -p $STANDBY_PORT for the standby)', "psql -c 'select pg_is_in_recovery()'"],
+    ['SQL on the new primary: f now', "psql -p $STANDBY_PORT -c 'select pg_is_in_recovery()'"],
     ['stop the servers and the watcher, delete everything', 'exit'],
   ];
   return [

@@ -36,6 +36,26 @@ export function passwdIds(user: string): { uid: number; gid: number } | null {
 }
 
 /** mkdir owned by the server user (chown only when we run as root). */
+/**
+ * Whether `user` may enter `dir` (search permission on it and every ancestor), from the modes
+ * alone: no fork. Supplementary groups are not read; an unsure answer is false.
+ */
+export function enterableBy(dir: string, ids: { uid: number; gid: number }): boolean {
+  let d = path.resolve(dir);
+  for (;;) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(d);
+    } catch {
+      return false;
+    }
+    const bit = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001;
+    if (ids.uid !== 0 && (st.mode & bit) === 0) return false;
+    if (d === '/') return true;
+    d = path.dirname(d);
+  }
+}
+
 export function mkdirFor(dir: string, owner: { uid: number; gid: number } | null, mode: number): void {
   fs.mkdirSync(dir, { mode });
   fs.chmodSync(dir, mode);

@@ -272,6 +272,13 @@ describe('the interactive demo in tmux (--shell bash)', () => {
     tmux.type('exit', 'echo "rm said $?"');
     await waitFor('rm exit status 77', () => tmux.capture('exit').includes('rm said 77'), 10_000, () => tmux.capture('exit'));
     expect(fs.existsSync(path.join(dir, 'primary/PG_VERSION'))).toBe(true);
+    // Started from a 0700 home postgres cannot enter: the shell starts in the demo's dir, and the
+    // banner's runuser commands print no "could not change directory".
+    expect(tmux.capture('exit')).toContain(`This shell starts in ${dir}`);
+    tmux.type('exit', 'clear; safeops exec runuser -u postgres -- pg_ctl -D $STANDBY status; echo "status said $?"');
+    await waitFor('pg_ctl status', () => tmux.capture('exit').includes('status said 0'), 20_000, () => tmux.capture('exit'));
+    expect(tmux.capture('exit')).toContain('server is running');
+    expect(tmux.capture('exit')).not.toContain('could not change directory');
     tmux.type('exit', 'exit');
     await waitFor('the pane to close', () => tmux.tmux('display-message', '-p', '-t', 'exit', '#{pane_dead}').trim() === '1', 30_000, () => tmux.capture('exit'));
     await expectGone(dir, 10_000);
