@@ -11,6 +11,7 @@ import { readCluster } from './cluster.js';
 import { deriveRole } from './role.js';
 import { parseConninfo, readPgConf } from './pgconf.js';
 import { findStateDir } from '../util/state-dir.js';
+import { nameClusters, usableClusterName } from './names.js';
 
 export interface GatherEdge {
   env: NodeJS.ProcessEnv;
@@ -80,6 +81,7 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     if (c.role === 'standby' || c.role === 'recovering') c.replication = fileReplication(c);
     clusters.push(c);
   }
+  nameClusters(clusters);
   // Plain code-unit order: localeCompare's first call loads ICU collation (~7 ms at start).
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   clusters.sort((a, b) => cmp(a.name, b.name) || cmp(a.dataDir, b.dataDir));
@@ -115,6 +117,7 @@ export function completeState(host: HostFacts, dataDirs: string[], snap: ProcSna
   host.clusters = host.clusters.map((c) => {
     if (!want.has(c.dataDir)) return c;
     const full = readCluster(c.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: c.debian, discoveredBy: c.discoveredBy });
+    full.name = c.name; // named among all the host's clusters (names.ts)
     if (full.role === 'standby' || full.role === 'recovering') full.replication = fileReplication(full);
     return full;
   });
@@ -165,7 +168,9 @@ export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => 
       c.roleDetail = role.detail;
       if (sql.ok) {
         c.inRecovery = sql.inRecovery;
-        if (!c.debian && sql.clusterName) c.name = sql.clusterName;
+        // The server's own cluster_name (set on its command line or in an include) when no other cluster has it.
+        const sqlName = c.debian ? null : usableClusterName(sql.clusterName);
+        if (sqlName && !host.clusters.some((o) => o !== c && o.name === sqlName)) c.name = sqlName;
         c.replication = { ...sql.replication, upstream: sql.replication.upstream ?? c.replication?.upstream ?? null };
         c.archiving = { ...sql.archiving, readyCount: readyCount(c) };
       } else {

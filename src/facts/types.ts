@@ -71,7 +71,7 @@ export interface ClusterFacts {
   dataDir: string;
   /** `dev:ino` of the data directory. */
   id: string | null;
-  /** Human name: Debian `15/main`, else cluster_name, else the directory's basename. */
+  /** Human name, unique on the host: Debian `15/main`, else cluster_name, else the shortest unique path suffix (names.ts). */
   name: string;
   /** Debian postgresql-common identity, when the cluster is registered there. */
   debian: { version: string; name: string; confDir: string } | null;
