@@ -255,7 +255,7 @@ describe('the interactive demo in tmux (--shell bash)', () => {
     const prompt = () => {
       const lines = tmux.capture(name).split('\n');
       const after = lines.slice(lines.findIndex((l) => l.includes('stop the servers and the watcher')) + 2);
-      return /[#$] *$/.test(after.filter((l) => l.trim()).at(-1) ?? '') && /PRIMARY primary\b/.test(after.join(''));
+      return /[#$] *$/.test(after.filter((l) => l.trim()).at(-1) ?? '') && /PRIMARY ([\w.-]+\/)*primary\b/.test(after.join(''));
     };
     await waitFor('a prompt showing PRIMARY', prompt, 20_000, screen);
     return dir;
