@@ -7,6 +7,7 @@ import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { clusterState, roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from '../guard/color.js';
+import { ROLE_TEXT_COLOUR } from '../contract.js';
 
 export const STATUS_SCHEMA = 'safeops.status/1';
 
@@ -85,7 +86,7 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
   out.push(c.bold(`Host ${facts.hostname}`) + ` — ${facts.clusters.length} cluster(s), observed ${facts.observedAt.slice(11, 19)} UTC`);
   for (const cl of facts.clusters) {
     const st = clusterState(cl);
-    const paint = st === 'running-primary' ? c.red.bold : st === 'running-standby' ? c.blue.bold : st === 'unknown' ? c.yellow.bold : c.dim;
+    const paint = st === 'running-primary' ? c[ROLE_TEXT_COLOUR.primary].bold : st === 'running-standby' ? c[ROLE_TEXT_COLOUR.standby].bold : st === 'unknown' ? c[ROLE_TEXT_COLOUR.unknown].bold : c.dim;
     out.push('');
     out.push(`${c.bold(cl.name)}  ${paint(roleWords(cl))}`);
     out.push(`  data dir     ${cl.dataDir}${cl.version ? `  (PostgreSQL ${cl.version})` : ''}`);

@@ -51,7 +51,7 @@ export interface ConfirmScreenProps {
   onResolve(result: ConfirmationResult): void;
 }
 
-const RANK: Record<Tone, number> = { danger: 3, warn: 2, ok: 1, info: 0 };
+const RANK: Record<Tone, number> = { danger: 3, warn: 2, standby: 1, ok: 1, info: 0 };
 
 /** The most dangerous tone among the touched clusters (the banner's colour). */
 function worstTone(touched: Array<{ facts: ClusterFacts | null }>): Tone {

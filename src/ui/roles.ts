@@ -2,8 +2,8 @@
 // because NO_COLOR, TERM=dumb and colour-blind operators get no colour.
 import type { ClusterFacts } from '../facts/types.js';
 
-/** danger: a primary or something treated as one; warn: in between; ok: a standby. */
-export type Tone = 'danger' | 'warn' | 'ok' | 'info';
+/** danger: a primary or something treated as one; warn: in between; standby: a standby; ok: done. */
+export type Tone = 'danger' | 'warn' | 'standby' | 'ok' | 'info';
 
 export interface RoleWords {
   words: string;
@@ -29,7 +29,7 @@ export function describeRole(c: ClusterFacts): RoleWords {
       case 'primary':
         return { words: 'RUNNING PRIMARY', tone: 'danger' };
       case 'standby':
-        return promote ? { words: `running standby${promote}`, tone: 'danger' } : { words: 'running standby', tone: 'ok' };
+        return promote ? { words: `running standby${promote}`, tone: 'danger' } : { words: 'running standby', tone: 'standby' };
       case 'recovering':
         return { words: `RUNNING, IN ARCHIVE RECOVERY (PITR)${promote}`, tone: 'warn' };
       default:
@@ -38,7 +38,7 @@ export function describeRole(c: ClusterFacts): RoleWords {
   }
   switch (c.role) {
     case 'standby':
-      return { words: `stopped standby (standby.signal)${promote}`, tone: 'ok' };
+      return { words: `stopped standby (standby.signal)${promote}`, tone: 'standby' };
     case 'recovering':
       return { words: `stopped, set for recovery (recovery.signal)${promote}`, tone: 'warn' };
     case 'unknown':

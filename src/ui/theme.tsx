@@ -3,6 +3,7 @@
 import { Text } from 'ink';
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Tone } from './roles.js';
+import { ROLE_TEXT_COLOUR } from '../contract.js';
 
 export interface Theme {
   /** No escape sequences for colour or emphasis at all. */
@@ -17,7 +18,7 @@ export function useTheme(): Theme {
   return useContext(ThemeContext);
 }
 
-const COLOURS: Record<Tone, string> = { danger: 'red', warn: 'yellow', ok: 'green', info: 'cyan' };
+const COLOURS: Record<Tone, string> = { danger: ROLE_TEXT_COLOUR.primary, warn: ROLE_TEXT_COLOUR.unknown, standby: ROLE_TEXT_COLOUR.standby, ok: 'green', info: 'cyan' };
 
 export interface StyledProps {
   tone?: Tone | null;
