@@ -81,7 +81,7 @@ export const DEFAULT_ROOTS = ['/var/lib/postgresql', '/var/lib/pgsql', '/srv', '
 export function defaultConfig(): Config {
   return {
     protect: [],
-    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 4, clusters: [] },
+    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 6, clusters: [] },
     sql: { user: null, database: 'postgres', connectTimeoutMs: 1500 },
     audit: { path: null },
     watch: { sqlIntervalMs: 2000, rediscoverIntervalMs: 30000, staleAfterSeconds: 10 },

@@ -133,4 +133,12 @@ export interface HostFacts {
   unidentifiedPostmasters: UnidentifiedPostmaster[];
   observedAt: string;
   problems: string[];
+  /**
+   * Subtrees discovery did not finish looking at (scan limit, depth, permission, or the bounded
+   * look inside a command's own targets): a cluster may hide there, so recursive removals and
+   * restores touching them ask (docs/host-trust.md). Canonical paths.
+   */
+  unscanned?: Array<{ path: string; why: string }>;
+  /** A command's own targets whose whole subtree was looked through (no cluster hides there). */
+  lookedThrough?: string[];
 }
