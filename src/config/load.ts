@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfigs, type LoadedConfig } from './schema.js';
+import { setServerBinDirs } from '../facts/proc.js';
 
 export const SYSTEM_CONFIG = '/etc/safeops/config.json';
 
@@ -28,5 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
       return { file, text: null, error: `cannot read: ${why}`, additiveOnly };
     }
   });
-  return parseConfigs(sources);
+  const loaded = parseConfigs(sources);
+  // Which executables count as PostgreSQL servers (facts/proc.ts): the config may trust more dirs.
+  setServerBinDirs(loaded.config.discovery.binDirs);
+  return loaded;
 }

@@ -31,6 +31,8 @@ export interface Config {
     maxDepth: number;
     /** Data directories always considered, found or not. */
     clusters: string[];
+    /** Directories besides the packages' ones that hold trusted PostgreSQL server binaries (docs/host-trust.md). */
+    binDirs: string[];
   };
   sql: {
     /** Role used for SQL facts; default: the data directory's owner (works with peer auth as that user). */
@@ -81,7 +83,7 @@ export const DEFAULT_ROOTS = ['/var/lib/postgresql', '/var/lib/pgsql', '/srv', '
 export function defaultConfig(): Config {
   return {
     protect: [],
-    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 6, clusters: [] },
+    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 6, clusters: [], binDirs: [] },
     sql: { user: null, database: 'postgres', connectTimeoutMs: 1500 },
     audit: { path: null },
     watch: { sqlIntervalMs: 2000, rediscoverIntervalMs: 30000, staleAfterSeconds: 10 },
@@ -142,8 +144,8 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
     const d = raw.discovery;
     if (!isObj(d)) bad('discovery', 'must be an object');
     else {
-      for (const k of Object.keys(d)) if (!['roots', 'maxDepth', 'clusters'].includes(k)) bad(`discovery.${k}`, 'unknown key (known: roots, maxDepth, clusters)');
-      for (const listKey of ['roots', 'clusters'] as const) {
+      for (const k of Object.keys(d)) if (!['roots', 'maxDepth', 'clusters', 'binDirs'].includes(k)) bad(`discovery.${k}`, 'unknown key (known: roots, maxDepth, clusters, binDirs)');
+      for (const listKey of ['roots', 'clusters', 'binDirs'] as const) {
         const v = d[listKey];
         if (v === undefined) continue;
         if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.startsWith('/'))) {

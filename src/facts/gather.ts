@@ -39,11 +39,17 @@ export interface GatherOptions {
 export interface ProcSnapshot {
   postmasters: Postmaster[];
   mounts: Mount[];
+  /** Processes that call themselves postgres but are none (facts/proc.ts serverBinary): reported apart. */
+  suspects?: Postmaster[];
 }
 
 export function snapshotProc(): ProcSnapshot {
-  return { postmasters: listPostmasters(), mounts: readMounts() };
+  const all = listPostmasters();
+  return { postmasters: all.filter((p) => !p.suspect), mounts: readMounts(), suspects: all.filter((p) => p.suspect) };
 }
+
+/** Suspects reported in facts: the first few, and how many in all (a flood must not grow state.json). */
+const MAX_SUSPECTS = 20;
 
 /** Everything knowable from files and /proc (synchronous, no SQL, no network). */
 export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapshotProc()): HostFacts {
@@ -102,6 +108,8 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     unidentifiedPostmasters: snap.postmasters.filter((pm) => pm.dataDir === null && !known.has(pm.pid)).map((pm) => ({ pid: pm.pid, why: pm.why })),
     observedAt: now.toISOString(),
     problems,
+    suspectPostmasters: (snap.suspects ?? []).slice(0, MAX_SUSPECTS).map((p) => ({ pid: p.pid, uid: p.uid, exe: p.exe ?? null, why: p.suspect ?? '' })),
+    suspectCount: (snap.suspects ?? []).length,
     unscanned: unscanned.map((u) => ({ path: canonical(u.path).real, why: u.why })),
     lookedThrough,
   };

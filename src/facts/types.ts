@@ -139,6 +139,13 @@ export interface HostFacts {
    * restores touching them ask (docs/host-trust.md). Canonical paths.
    */
   unscanned?: Array<{ path: string; why: string }>;
+  /**
+   * Processes that call themselves postgres but are not taken for postmasters: their executable is
+   * no PostgreSQL server binary, or they do not run as their data directory's owner (the first 20).
+   * Never in the prompt's label, never make a cluster "running" (docs/host-trust.md).
+   */
+  suspectPostmasters?: Array<{ pid: number; uid: number | null; exe: string | null; why: string }>;
+  suspectCount?: number;
   /** A command's own targets whose whole subtree was looked through (no cluster hides there). */
   lookedThrough?: string[];
 }

@@ -111,6 +111,8 @@ export function buildStateDoc(input: { host: HostFacts; alerts: Alert[]; nowMs: 
     watcherPid: input.pid,
     clusters: input.host.clusters,
     alerts: input.alerts,
+    // Reported apart, never in the label (facts/proc.ts serverBinary, docs/host-trust.md).
+    ...(input.host.suspectPostmasters?.length ? { suspectPostmasters: input.host.suspectPostmasters } : {}),
   };
 }
 
