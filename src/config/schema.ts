@@ -111,7 +111,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validate one parsed config file into `into` (mutated); returns problems naming file and key. */
-export function applyConfigObject(into: Config, raw: unknown, file: string, opts: { additiveOnly: boolean }): ConfigProblem[] {
+export function applyConfigObject(into: Config, raw: unknown, file: string, opts: { additiveOnly: boolean; rootsFile?: boolean }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bad = (key: string, message: string) => problems.push({ file, key, message });
   if (!isObj(raw)) {
@@ -153,6 +153,11 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
           continue;
         }
         const list = into.discovery[listKey];
+        // Trusting more server binaries widens what counts as a postmaster: the system's call only.
+        if (listKey === 'binDirs' && opts.additiveOnly && !opts.rootsFile) {
+          bad('discovery.binDirs', 'ignored: only a config file of root\'s (owned by root, writable by root only) may trust more server binaries');
+          continue;
+        }
         for (const x of v as string[]) if (!list.includes(x)) list.push(x);
       }
       if (d.maxDepth !== undefined) {
@@ -241,11 +246,11 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
 
 /** Keys whose problems mean protection may be narrower than the operator configured. */
 export function problemDegradesProtection(p: ConfigProblem): boolean {
-  return p.key === '(file)' || p.key === '(top level)' || p.key.startsWith('protect') || p.key.startsWith('discovery');
+  return p.key === '(file)' || p.key === '(top level)' || p.key.startsWith('protect') || (p.key.startsWith('discovery') && p.key !== 'discovery.binDirs');
 }
 
 /** Parse config texts (system first, then user), pure. Unreadable files come in as `text: null, error`. */
-export function parseConfigs(sources: Array<{ file: string; text: string | null; error?: string; additiveOnly: boolean }>): LoadedConfig {
+export function parseConfigs(sources: Array<{ file: string; text: string | null; error?: string; additiveOnly: boolean; rootsFile?: boolean }>): LoadedConfig {
   const config = defaultConfig();
   const problems: ConfigProblem[] = [];
   const files: string[] = [];
@@ -262,7 +267,7 @@ export function parseConfigs(sources: Array<{ file: string; text: string | null;
       problems.push({ file: src.file, key: '(file)', message: `not valid JSON: ${(e as Error).message}` });
       continue;
     }
-    problems.push(...applyConfigObject(config, raw, src.file, { additiveOnly: src.additiveOnly }));
+    problems.push(...applyConfigObject(config, raw, src.file, { additiveOnly: src.additiveOnly, rootsFile: src.rootsFile === true }));
   }
   return { config, files, problems, protectionDegraded: problems.some(problemDegradesProtection) };
 }

@@ -40,7 +40,7 @@ describe('the prompt role of clusters whose role SQL does not confirm', () => {
       expect([c.running, c.role, c.roleSource]).toEqual([true, 'standby', 'signal-file']);
       expect(c.state).toBe('unknown'); // the guard's view
       expect(clusterPromptRole(c)).toBe('unknown'); // the prompt's
-      expect(hostRole({ clusters: [c as ClusterFacts], unidentifiedPostmasters: [] })).toBe('unknown');
+      expect(hostRole({ clusters: [c as unknown as ClusterFacts], unidentifiedPostmasters: [] })).toBe('unknown');
     } finally {
       fs.rmSync(sig, { force: true });
       fs.rmSync(env.dir, { recursive: true, force: true });
