@@ -55,6 +55,9 @@ export function statusJson(facts: HostFacts, loaded: LoadedConfig): object {
       problems: c.problems,
     })),
     unidentifiedPostmasters: facts.unidentifiedPostmasters,
+    suspectPostmasters: facts.suspectPostmasters ?? [],
+    suspectCount: facts.suspectCount ?? 0,
+    unscanned: facts.unscanned ?? [],
     problems: facts.problems,
     configProblems: loaded.problems,
   };
@@ -99,6 +102,10 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
   }
   if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + loaded.config.discovery.roots.join(', ') + ').');
   for (const u of facts.unidentifiedPostmasters) out.push(c.yellow(`! postgres pid ${u.pid}: data directory unknown (${u.why})`));
+  // Processes that call themselves postgres but are none: apart, and their host-made strings tamed.
+  const tame = (x: string) => x.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+  for (const u of facts.suspectPostmasters ?? []) out.push(c.yellow(`! suspect postgres process pid ${u.pid} (uid ${u.uid ?? '?'}): not counted: ${tame(u.why)}`));
+  if ((facts.suspectCount ?? 0) > (facts.suspectPostmasters ?? []).length) out.push(c.yellow(`! ... ${facts.suspectCount! - facts.suspectPostmasters!.length} more suspect postgres processes`));
   for (const p of facts.problems) out.push(c.yellow(`! ${p}`));
   for (const p of loaded.problems) out.push(c.yellow(`! config ${p.file}: ${p.key === '(file)' ? '' : `key ${p.key}: `}${p.message}`));
   return out.join('\n') + '\n';

@@ -2,13 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfigs, type LoadedConfig } from './schema.js';
+import { setServerBinDirs } from '../facts/proc.js';
 
 export const SYSTEM_CONFIG = '/etc/safeops/config.json';
 
-/** Where the config files are, in the order they apply. SAFEOPS_CONFIG replaces both. */
-export function configFiles(env: NodeJS.ProcessEnv): Array<{ file: string; additiveOnly: boolean; required: boolean }> {
-  if (env.SAFEOPS_CONFIG) return [{ file: env.SAFEOPS_CONFIG, additiveOnly: false, required: true }];
-  const files = [{ file: SYSTEM_CONFIG, additiveOnly: false, required: false }];
+/**
+ * Where the config files are, in the order they apply: the system file whenever it exists, then
+ * SAFEOPS_CONFIG or else the user's file. SAFEOPS_CONFIG (set by anyone, inherited through `su`)
+ * merges like a user file: it can add protection, never remove the system's (docs/host-trust.md).
+ */
+export function configFiles(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): Array<{ file: string; additiveOnly: boolean; required: boolean }> {
+  const files = [{ file: systemFile, additiveOnly: false, required: false }];
+  if (env.SAFEOPS_CONFIG) return [...files, { file: env.SAFEOPS_CONFIG, additiveOnly: true, required: true }];
   const home = env.HOME;
   const xdg = env.XDG_CONFIG_HOME || (home ? path.join(home, '.config') : null);
   // The user's file can add protection, never remove what the system file sets.
@@ -17,10 +22,19 @@ export function configFiles(env: NodeJS.ProcessEnv): Array<{ file: string; addit
 }
 
 /** Read and validate the config; never throws: problems are returned, protection stays on. */
-export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
-  const sources = configFiles(env).map(({ file, additiveOnly, required }) => {
+export function loadConfig(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): LoadedConfig {
+  const sources = configFiles(env, systemFile).map(({ file, additiveOnly, required }) => {
     try {
-      return { file, text: fs.readFileSync(file, 'utf8'), additiveOnly };
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      try {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile()) return { file, text: null, error: 'cannot read: not a regular file', additiveOnly };
+        // A file only root can have written (a FIFO or device there is no config).
+        const rootsFile = st.isFile() && st.uid === 0 && (st.mode & 0o022) === 0;
+        return { file, text: fs.readFileSync(fd, 'utf8'), additiveOnly, rootsFile };
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !required) return { file, text: null, additiveOnly };
@@ -28,5 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
       return { file, text: null, error: `cannot read: ${why}`, additiveOnly };
     }
   });
-  return parseConfigs(sources);
+  const loaded = parseConfigs(sources);
+  // Which executables count as PostgreSQL servers (facts/proc.ts): the config may trust more dirs.
+  setServerBinDirs(loaded.config.discovery.binDirs);
+  return loaded;
 }

@@ -31,6 +31,8 @@ export interface Config {
     maxDepth: number;
     /** Data directories always considered, found or not. */
     clusters: string[];
+    /** Directories besides the packages' ones that hold trusted PostgreSQL server binaries (docs/host-trust.md). */
+    binDirs: string[];
   };
   sql: {
     /** Role used for SQL facts; default: the data directory's owner (works with peer auth as that user). */
@@ -81,7 +83,7 @@ export const DEFAULT_ROOTS = ['/var/lib/postgresql', '/var/lib/pgsql', '/srv', '
 export function defaultConfig(): Config {
   return {
     protect: [],
-    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 4, clusters: [] },
+    discovery: { roots: [...DEFAULT_ROOTS], maxDepth: 6, clusters: [], binDirs: [] },
     sql: { user: null, database: 'postgres', connectTimeoutMs: 1500 },
     audit: { path: null },
     watch: { sqlIntervalMs: 2000, rediscoverIntervalMs: 30000, staleAfterSeconds: 10 },
@@ -109,7 +111,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validate one parsed config file into `into` (mutated); returns problems naming file and key. */
-export function applyConfigObject(into: Config, raw: unknown, file: string, opts: { additiveOnly: boolean }): ConfigProblem[] {
+export function applyConfigObject(into: Config, raw: unknown, file: string, opts: { additiveOnly: boolean; rootsFile?: boolean }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bad = (key: string, message: string) => problems.push({ file, key, message });
   if (!isObj(raw)) {
@@ -142,8 +144,8 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
     const d = raw.discovery;
     if (!isObj(d)) bad('discovery', 'must be an object');
     else {
-      for (const k of Object.keys(d)) if (!['roots', 'maxDepth', 'clusters'].includes(k)) bad(`discovery.${k}`, 'unknown key (known: roots, maxDepth, clusters)');
-      for (const listKey of ['roots', 'clusters'] as const) {
+      for (const k of Object.keys(d)) if (!['roots', 'maxDepth', 'clusters', 'binDirs'].includes(k)) bad(`discovery.${k}`, 'unknown key (known: roots, maxDepth, clusters, binDirs)');
+      for (const listKey of ['roots', 'clusters', 'binDirs'] as const) {
         const v = d[listKey];
         if (v === undefined) continue;
         if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.startsWith('/'))) {
@@ -151,6 +153,11 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
           continue;
         }
         const list = into.discovery[listKey];
+        // Trusting more server binaries widens what counts as a postmaster: the system's call only.
+        if (listKey === 'binDirs' && opts.additiveOnly && !opts.rootsFile) {
+          bad('discovery.binDirs', 'ignored: only a config file of root\'s (owned by root, writable by root only) may trust more server binaries');
+          continue;
+        }
         for (const x of v as string[]) if (!list.includes(x)) list.push(x);
       }
       if (d.maxDepth !== undefined) {
@@ -239,11 +246,11 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
 
 /** Keys whose problems mean protection may be narrower than the operator configured. */
 export function problemDegradesProtection(p: ConfigProblem): boolean {
-  return p.key === '(file)' || p.key === '(top level)' || p.key.startsWith('protect') || p.key.startsWith('discovery');
+  return p.key === '(file)' || p.key === '(top level)' || p.key.startsWith('protect') || (p.key.startsWith('discovery') && p.key !== 'discovery.binDirs');
 }
 
 /** Parse config texts (system first, then user), pure. Unreadable files come in as `text: null, error`. */
-export function parseConfigs(sources: Array<{ file: string; text: string | null; error?: string; additiveOnly: boolean }>): LoadedConfig {
+export function parseConfigs(sources: Array<{ file: string; text: string | null; error?: string; additiveOnly: boolean; rootsFile?: boolean }>): LoadedConfig {
   const config = defaultConfig();
   const problems: ConfigProblem[] = [];
   const files: string[] = [];
@@ -260,7 +267,7 @@ export function parseConfigs(sources: Array<{ file: string; text: string | null;
       problems.push({ file: src.file, key: '(file)', message: `not valid JSON: ${(e as Error).message}` });
       continue;
     }
-    problems.push(...applyConfigObject(config, raw, src.file, { additiveOnly: src.additiveOnly }));
+    problems.push(...applyConfigObject(config, raw, src.file, { additiveOnly: src.additiveOnly, rootsFile: src.rootsFile === true }));
   }
   return { config, files, problems, protectionDegraded: problems.some(problemDegradesProtection) };
 }

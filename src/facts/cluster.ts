@@ -253,5 +253,24 @@ export function readCluster(dataDir: string, ctx: ReadClusterContext): ClusterFa
     const pIdx = fromProc.argv.indexOf('-p');
     if (pIdx > 0) facts.port = Number(fromProc.argv[pIdx + 1]) || null;
   }
+  // The pid file and the socket must be the owner's (as a real server's are): SQL facts are only
+  // read over a socket the data directory's owner made, never one another user put in its place.
+  if (running === true && owner && pidFile) {
+    const foreign = (p: string): number | null => {
+      try {
+        const uid = fs.lstatSync(p).uid;
+        return uid === owner!.uid ? null : uid;
+      } catch {
+        return null;
+      }
+    };
+    const pidUid = foreign(path.join(dataDir, 'postmaster.pid'));
+    const sockUid = facts.socketDir && facts.port ? foreign(path.join(facts.socketDir, `.s.PGSQL.${facts.port}`)) : null;
+    if (pidUid !== null || sockUid !== null) {
+      problems.push(`${pidUid !== null ? `postmaster.pid belongs to uid ${pidUid}` : `the socket ${path.join(facts.socketDir!, `.s.PGSQL.${facts.port}`)} belongs to uid ${sockUid}`}, not to the data directory's owner (uid ${owner.uid}): no SQL over it`);
+      facts.socketDir = null;
+      facts.port = null;
+    }
+  }
   return facts;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { ClusterFacts, HostFacts } from './types.js';
-import { discoverCandidates, watcherClusters, type Candidate } from './discover.js';
+import { discoverCandidates, probeSubtrees, watcherClusters, type Candidate } from './discover.js';
 import { readMounts, type Mount } from './mounts.js';
 import { canonical, statId } from './paths.js';
 import { listPostmasters, type Postmaster } from './proc.js';
@@ -30,17 +30,27 @@ export interface GatherOptions {
   useWatcher?: boolean;
   /** false: identity and footprint only (see completeState); default true. */
   state?: boolean;
+  /** Trees a recursive command will walk: looked through (bounded) for PG_VERSION (discover.ts probeSubtrees). */
+  probe?: string[];
+  /** Directories the scan of roots may list (default 2000; the watcher affords more). */
+  scanMaxDirs?: number;
 }
 
 /** The shared, per-gather snapshot of /proc and the mount table. */
 export interface ProcSnapshot {
   postmasters: Postmaster[];
   mounts: Mount[];
+  /** Processes that call themselves postgres but are none (facts/proc.ts serverBinary): reported apart. */
+  suspects?: Postmaster[];
 }
 
 export function snapshotProc(): ProcSnapshot {
-  return { postmasters: listPostmasters(), mounts: readMounts() };
+  const all = listPostmasters();
+  return { postmasters: all.filter((p) => !p.suspect), mounts: readMounts(), suspects: all.filter((p) => p.suspect) };
 }
+
+/** Suspects reported in facts: the first few, and how many in all (a flood must not grow state.json). */
+const MAX_SUSPECTS = 20;
 
 /** Everything knowable from files and /proc (synchronous, no SQL, no network). */
 export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapshotProc()): HostFacts {
@@ -49,15 +59,22 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
   const confRoots = ['/etc/postgresql'];
   if (edge.env.PG_CLUSTER_CONF_ROOT) confRoots.push(edge.env.PG_CLUSTER_CONF_ROOT);
   const stateDir = opts.useWatcher === false ? null : findStateDir(edge.env);
-  const { candidates, problems } = discoverCandidates({
+  const { candidates, problems, unscanned } = discoverCandidates({
     postmasters: snap.postmasters,
     roots: config.discovery.roots,
     configured: config.discovery.clusters,
-    limits: { maxDepth: config.discovery.maxDepth, maxDirs: 2000, maxEntries: 2000 },
+    limits: { maxDepth: config.discovery.maxDepth, maxDirs: opts.scanMaxDirs ?? 2000, maxEntries: 2000 },
     debianConfRoots: confRoots,
     watcher: stateDir ? watcherClusters(stateDir, 60, now.getTime()) : [],
   });
   candidates.push(...(opts.extra ?? []));
+  const lookedThrough: string[] = [];
+  if (opts.probe?.length) {
+    const probed = probeSubtrees(opts.probe);
+    for (const f of probed.found) candidates.push({ path: f, by: 'command' });
+    unscanned.push(...probed.unscanned);
+    for (const t of probed.complete) lookedThrough.push(canonical(t).real);
+  }
 
   // Merge candidates that are the same directory (by dev:ino, else canonical path).
   const merged = new Map<string, { dataDir: string; by: Set<Candidate['by']>; debian: Candidate['debian'] | null }>();
@@ -93,6 +110,10 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     unidentifiedPostmasters: snap.postmasters.filter((pm) => pm.dataDir === null && !known.has(pm.pid)).map((pm) => ({ pid: pm.pid, why: pm.why })),
     observedAt: now.toISOString(),
     problems,
+    suspectPostmasters: (snap.suspects ?? []).slice(0, MAX_SUSPECTS).map((p) => ({ pid: p.pid, uid: p.uid, exe: p.exe ?? null, why: p.suspect ?? '' })),
+    suspectCount: (snap.suspects ?? []).length,
+    unscanned: unscanned.map((u) => ({ path: canonical(u.path).real, why: u.why })),
+    lookedThrough,
   };
 }
 

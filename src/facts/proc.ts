@@ -113,6 +113,73 @@ export function dataDirFromArgv(argv: string[]): { dir: string | null; configFil
   return { dir, configFile };
 }
 
+/**
+ * Where PostgreSQL server binaries live when installed by a package (realpath of the directory):
+ * Debian/Ubuntu, PGDG RPMs, Fedora/Arch/SUSE, Alpine, the source build's default prefix.
+ */
+const KNOWN_BIN_DIRS = [/^\/usr\/lib\/postgresql\/[^/]+\/bin$/, /^\/usr\/pgsql-[^/]+\/bin$/, /^\/usr\/s?bin$/, /^\/usr\/libexec\/postgresql[^/]*$/, /^\/usr\/lib\/postgresql[^/]*\/bin$/, /^\/usr\/local\/pgsql[^/]*\/bin$/, /^\/opt\/[^/]+\/(pgsql[^/]*\/|postgresql[^/]*\/|[0-9][^/]*\/)?bin$/];
+
+/** Extra directories trusted to hold server binaries (config discovery.binDirs), canonical. */
+let extraBinDirs: string[] = [];
+export function setServerBinDirs(dirs: string[]): void {
+  extraBinDirs = dirs.map((d) => {
+    try {
+      return fs.realpathSync(d);
+    } catch {
+      return d;
+    }
+  });
+}
+
+export type ServerBinary = { ok: true; exe: string } | { ok: false; exe: string | null; why: string } | { ok: 'unknown'; why: string };
+
+const binCache = new Map<string, string | null>();
+
+/**
+ * Is the process's executable a PostgreSQL server binary? (/proc/<pid>/exe: what it runs, not what
+ * it calls itself.) Named postgres/postmaster, in a package's bin directory or one the config
+ * trusts, and neither it nor its directory writable by anyone but root (or, for a configured
+ * directory, the process's own user). Never executes it. Unreadable (another user's process, not
+ * root): 'unknown', and the caller keeps counting it (fail closed).
+ */
+export function serverBinary(pid: number, uid: number | null): ServerBinary {
+  let exe: string;
+  try {
+    exe = fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return { ok: false, exe: null, why: 'it is gone' };
+    return { ok: 'unknown', why: `its executable is not readable as this user (${code ?? 'error'})` };
+  }
+  const deleted = exe.endsWith(' (deleted)');
+  const file = deleted ? exe.slice(0, -' (deleted)'.length) : exe;
+  const base = path.posix.basename(file);
+  if (base !== 'postgres' && base !== 'postmaster') return { ok: false, exe, why: `it runs ${exe}, not a PostgreSQL server binary` };
+  const dir = path.posix.dirname(file);
+  const key = `${dir}\0${uid}`;
+  let bad = binCache.get(key);
+  if (bad === undefined) {
+    bad = binDirProblem(dir, file, uid, deleted);
+    binCache.set(key, bad);
+  }
+  return bad === null ? { ok: true, exe } : { ok: false, exe, why: bad };
+}
+
+function binDirProblem(dir: string, file: string, uid: number | null, deleted: boolean): string | null {
+  const known = KNOWN_BIN_DIRS.some((re) => re.test(dir));
+  const configured = extraBinDirs.includes(dir);
+  if (!known && !configured) return `it runs ${file}, which is not in a PostgreSQL bin directory (config discovery.binDirs lists others)`;
+  const trusted = (st: fs.Stats) => (st.uid === 0 || (configured && uid !== null && st.uid === uid)) && (st.mode & 0o022) === 0;
+  try {
+    if (!trusted(fs.statSync(dir))) return `its directory ${dir} is writable by, or belongs to, another user`;
+    // After a package upgrade the running binary is the replaced one: its path still says where it came from.
+    if (!deleted && !trusted(fs.statSync(file))) return `${file} is writable by, or belongs to, another user`;
+  } catch (e) {
+    return `cannot check ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  return null;
+}
+
 export interface Postmaster {
   pid: number;
   argv: string[];
@@ -124,6 +191,14 @@ export interface Postmaster {
   how: string;
   why: string;
   startEpoch: number | null;
+  /**
+   * Why this process is not taken for a postmaster although it calls itself one (its executable
+   * is no PostgreSQL server, or it does not run as its data directory's owner); null: it counts.
+   * Suspects are reported apart (status, state.json), never in the prompt, never make a cluster run.
+   */
+  suspect?: string | null;
+  /** The executable, when readable. */
+  exe?: string | null;
 }
 
 /** One variable of a process's environment (private to its owner and root), or null. */
@@ -200,6 +275,7 @@ function mayBePostmaster(pid: number): boolean {
 
 /** Every postmaster (and single-user backend) running on the host. */
 export function listPostmasters(): Postmaster[] {
+  binCache.clear(); // a bin dir's owner or mode may have changed since the last look
   let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
@@ -222,6 +298,11 @@ export function listPostmasters(): Postmaster[] {
       const parentArgv = readCmdline(stat.ppid);
       if (parentArgv && isPostmasterArgv(parentArgv)) continue;
     }
+    const bin = serverBinary(pid, stat?.uid ?? null);
+    if (bin.ok === false) {
+      out.push({ pid, argv, uid: stat?.uid ?? null, dataDir: null, dataDirId: null, how: 'none', why: bin.why, startEpoch: stat ? procStartEpoch(stat) : null, suspect: bin.why, exe: bin.exe });
+      continue;
+    }
     const found = dataDirCandidates(pid, argv);
     let how = 'none';
     let why = found.why;
@@ -240,9 +321,23 @@ export function listPostmasters(): Postmaster[] {
       }
       if (why === found.why) why = `its directory ${c2.real} (from ${c.how}) holds no PG_VERSION`;
     }
-    out.push({ pid, argv, uid: stat?.uid ?? null, dataDir, dataDirId, how, why, startEpoch: stat ? procStartEpoch(stat) : null });
+    // PostgreSQL itself refuses to serve a data directory its user does not own.
+    let suspect: string | null = null;
+    if (dataDir !== null && stat?.uid != null) {
+      const owner = ownerUid(dataDir);
+      if (owner !== null && owner !== stat.uid) suspect = `it runs as uid ${stat.uid}, but its data directory ${dataDir} belongs to uid ${owner}`;
+    }
+    out.push({ pid, argv, uid: stat?.uid ?? null, dataDir: suspect ? null : dataDir, dataDirId: suspect ? null : dataDirId, how, why: suspect ?? why, startEpoch: stat ? procStartEpoch(stat) : null, suspect, exe: bin.ok === true ? bin.exe : null });
   }
   return out;
+}
+
+function ownerUid(p: string): number | null {
+  try {
+    return fs.statSync(p).uid;
+  } catch {
+    return null;
+  }
 }
 
 /** Can this user look inside `dir`? (If not, a missing PG_VERSION proves nothing.) */
@@ -273,6 +368,12 @@ export function checkPostmasterPid(pid: number, startEpoch: number | null, dataD
     return fs.existsSync(`/proc/${p}`) ? { alive: 'unknown', detail: `pid ${p} exists but its command line is not readable` } : { alive: false, detail: `stale postmaster.pid: pid ${p} is not running` };
   }
   if (!isPostmasterArgv(argv)) return { alive: false, detail: `stale postmaster.pid: pid ${p} is now "${argv.join(' ').slice(0, 60)}", not a postgres server` };
+  // What it runs and as whom, not what it calls itself (a user's `exec -a postgres`).
+  const pstat = readProcStat(p);
+  const bin = serverBinary(p, pstat?.uid ?? null);
+  if (bin.ok === false) return { alive: false, detail: `stale postmaster.pid: pid ${p} calls itself postgres, but ${bin.why}` };
+  const owner = ownerUid(dataDir);
+  if (owner !== null && pstat?.uid != null && pstat.uid !== owner) return { alive: false, detail: `stale postmaster.pid: pid ${p} runs as uid ${pstat.uid}, not as the data directory's owner (uid ${owner})` };
   try {
     const cwd = fs.readlinkSync(`/proc/${p}/cwd`);
     const cwdId = statId(`/proc/${p}/cwd`);

@@ -23,18 +23,34 @@ export type ReplicationFactsWithSlots = ReplicationFacts & { inactivePhysicalSlo
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v ? String(v) : null);
 
-/** One connection attempt as `user`; throws on failure. */
-async function connect(host: string, port: number, user: string, opts: SqlOptions): Promise<pg.Client> {
-  const client = new pg.Client({
+export const NO_PASSWORD = 'the server asked for a password: safeops never sends one (no .pgpass, no PGPASSWORD); use peer authentication (README "SQL facts as root")';
+
+/**
+ * The pg client config for SQL facts. Never a password: pg takes `password` from the config, else
+ * PGPASSWORD, else ~/.pgpass (PGPASSFILE) when the server asks for one; a function given here is
+ * the only source it consults, and it refuses, so a server (or a local user's fake postmaster)
+ * that asks for a cleartext, MD5 or SCRAM password gets nothing and the connection fails.
+ * Only peer or trust authentication work (docs/host-trust.md).
+ */
+export function pgClientConfig(host: string, port: number, user: string, opts: SqlOptions): pg.ClientConfig {
+  return {
     host,
     port,
     user,
     database: opts.database,
+    password: () => {
+      throw new Error(NO_PASSWORD);
+    },
     connectionTimeoutMillis: opts.connectTimeoutMs,
     statement_timeout: opts.connectTimeoutMs,
     query_timeout: opts.connectTimeoutMs,
     application_name: 'safeops',
-  });
+  };
+}
+
+/** One connection attempt as `user`; throws on failure. */
+async function connect(host: string, port: number, user: string, opts: SqlOptions): Promise<pg.Client> {
+  const client = new pg.Client(pgClientConfig(host, port, user, opts));
   client.on('error', () => {
     /* a dropped connection must not crash the caller: the query fails instead */
   });

@@ -133,4 +133,19 @@ export interface HostFacts {
   unidentifiedPostmasters: UnidentifiedPostmaster[];
   observedAt: string;
   problems: string[];
+  /**
+   * Subtrees discovery did not finish looking at (scan limit, depth, permission, or the bounded
+   * look inside a command's own targets): a cluster may hide there, so recursive removals and
+   * restores touching them ask (docs/host-trust.md). Canonical paths.
+   */
+  unscanned?: Array<{ path: string; why: string }>;
+  /**
+   * Processes that call themselves postgres but are not taken for postmasters: their executable is
+   * no PostgreSQL server binary, or they do not run as their data directory's owner (the first 20).
+   * Never in the prompt's label, never make a cluster "running" (docs/host-trust.md).
+   */
+  suspectPostmasters?: Array<{ pid: number; uid: number | null; exe: string | null; why: string }>;
+  suspectCount?: number;
+  /** A command's own targets whose whole subtree was looked through (no cluster hides there). */
+  lookedThrough?: string[];
 }

@@ -1,5 +1,7 @@
 // A guarded command, start to end: parse, gather facts, decide, confirm, re-read, run, audit.
 import fs from 'node:fs';
+import path from 'node:path';
+import { subtreeTargets } from '../facts/discover.js';
 import type { GuardedTool, ParsedCommand } from '../command/types.js';
 import { parseExec, parseGuarded, parseSudo } from '../command/parse.js';
 import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
@@ -49,7 +51,7 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   // A command that only names paths (rm, restores) needs the full state of the clusters it
   // touches only: the others are read as identity and footprint (their state stays unknown).
   const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into');
-  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly }, snap);
+  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly, probe: subtreeTargets(parsed.ops, parsed.cwd ? path.posix.resolve(edge.cwd, parsed.cwd) : edge.cwd) }, snap);
   trace('facts');
   const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
   if (pathsOnly) completeState(facts, touchedByPaths(command.ops, facts.clusters), snap, edge.now());

@@ -130,6 +130,12 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
         acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: 'the destination directory', what: `the destination ${t.real} is not empty`, next: 'Restoring into a non-empty directory overwrites or mixes files: check it holds nothing you need.' });
       }
     }
+    // Discovery did not finish looking there (limit, depth, permission): a cluster may hide in it.
+    const hidden = !touchedAny && worst === 'allow' && (recursive || row === 'write-into') && !(facts.lookedThrough ?? []).includes(t.real) ? (facts.unscanned ?? []).find((u) => t.real === u.path || t.real.startsWith(u.path + '/') || u.path.startsWith(t.real === '/' ? '/' : t.real + '/')) : undefined;
+    if (hidden) {
+      bump('confirm');
+      acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: null, how: 'discovery', what: `${what} ${t.arg}, where safeops has not looked for clusters everywhere: ${hidden.path}: ${hidden.why}`, next: 'Check that no data directory is in there (find it with: find PATH -name PG_VERSION), or list it in the config\'s discovery.clusters.' });
+    }
     if (!touchedAny && worst === 'allow' && config.degraded.length) {
       bump('confirm');
       const d = config.degraded[0]!;

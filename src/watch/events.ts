@@ -34,6 +34,8 @@ export interface StateDoc {
   watcherPid: number;
   clusters: HostFacts['clusters'];
   alerts: Alert[];
+  /** Processes calling themselves postgres that are not counted (never in the label). */
+  suspectPostmasters?: NonNullable<HostFacts['suspectPostmasters']>;
 }
 
 export interface GatherRequest {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { loadConfig, configFiles } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcSnapshot } from '../facts/gather.js';
-import { isPostmasterArgv, readCmdline } from '../facts/proc.js';
+import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Adapter } from './adapter.js';
 import type { Effect, GatherRequest, WatchEvent } from './events.js';
@@ -82,7 +82,7 @@ export function createGatherer(): Gatherer {
       snap = { at: now, value: snapshotProc() };
       return snap.value;
     }
-    return { postmasters: snap.value.postmasters.filter((pm) => pidAlive(pm.pid)), mounts: snap.value.mounts };
+    return { postmasters: snap.value.postmasters.filter((pm) => pidAlive(pm.pid)), mounts: snap.value.mounts, suspects: snap.value.suspects?.filter((pm) => pidAlive(pm.pid)) };
   };
 
   /** Did a postmaster start since the last look? (A new cluster, perhaps in a directory nobody
@@ -105,7 +105,8 @@ export function createGatherer(): Gatherer {
       const since = young.get(pid);
       if (found || (!isNew && (since === undefined || t - since > YOUNG_MS))) continue;
       const argv = readCmdline(pid);
-      if (argv && isPostmasterArgv(argv)) {
+      // A process that only calls itself postgres (facts/proc.ts serverBinary) starts no cluster.
+      if (argv && isPostmasterArgv(argv) && serverBinary(pid, null).ok !== false) {
         found = true;
         young.delete(pid);
       } else if (isNew && argv && !(argv[0] ?? '').startsWith('postgres:') && /postgres|postmaster|pg_ctl/.test(argv.join(' '))) {

@@ -37,9 +37,13 @@ export const ROLE_DANGER: Record<PromptRole, number> = { primary: 5, unknown: 4,
 const ROLE_WORD: Record<ClusterPromptRole, string> = { primary: 'PRIMARY', unknown: 'UNKNOWN', recovering: 'recovering', standby: 'standby', stopped: 'stopped' };
 
 /** The role the prompt shows for one cluster: not running is `stopped`; not knowing whether it runs is `unknown`. */
-export function clusterPromptRole(c: Pick<ClusterFacts, 'running' | 'role'>): ClusterPromptRole {
+export function clusterPromptRole(c: Pick<ClusterFacts, 'running' | 'role'> & { roleSource?: ClusterFacts['roleSource'] }): ClusterPromptRole {
   if (c.running === 'unknown') return 'unknown';
   if (c.running === false) return 'stopped';
+  // Never less danger than the guard assumes (policy/words.ts clusterState): a running cluster
+  // that is not a primary counts as what it says only when SQL said so; signal files alone (no
+  // SQL, or a server that does not answer) may be stale: unknown (docs/host-trust.md).
+  if (c.role !== 'primary' && c.roleSource !== 'sql') return 'unknown';
   return c.role;
 }
 
@@ -107,6 +111,8 @@ export function buildStateDoc(input: { host: HostFacts; alerts: Alert[]; nowMs: 
     watcherPid: input.pid,
     clusters: input.host.clusters,
     alerts: input.alerts,
+    // Reported apart, never in the label (facts/proc.ts serverBinary, docs/host-trust.md).
+    ...(input.host.suspectPostmasters?.length ? { suspectPostmasters: input.host.suspectPostmasters } : {}),
   };
 }
 

@@ -12,10 +12,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, type CliEnv } from '../support/cli.js';
 
 let env: CliEnv;
+// Stand-ins must run a trusted server binary (facts/proc.ts serverBinary): copies of sleep and
+// bash named `postgres`, in root-owned directories the config trusts (discovery.binDirs).
+let sleepBin: string;
+let bashBin: string;
 beforeAll(() => {
-  env = cliEnv({ roots: [] });
+  const bins = fs.mkdtempSync('/tmp/safeops-prechdir-bin-');
+  fs.chmodSync(bins, 0o755);
+  for (const [name, from] of [['sleep', '/usr/bin/sleep'], ['bash', '/bin/bash']] as const) {
+    fs.mkdirSync(path.join(bins, name), { mode: 0o755 });
+    fs.copyFileSync(from, path.join(bins, name, 'postgres'));
+    fs.chmodSync(path.join(bins, name, 'postgres'), 0o755);
+  }
+  sleepBin = path.join(bins, 'sleep', 'postgres');
+  bashBin = path.join(bins, 'bash', 'postgres');
+  env = cliEnv({ roots: [], extra: { discovery: { roots: [], clusters: [], binDirs: [path.dirname(sleepBin), path.dirname(bashBin)] } } });
 });
-afterAll(() => fs.rmSync(env.dir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(env.dir, { recursive: true, force: true });
+  fs.rmSync(path.dirname(path.dirname(sleepBin)), { recursive: true, force: true });
+});
 
 describe('a postgres that has not reached its data directory yet', () => {
   let fake: string;
@@ -51,7 +67,7 @@ describe('a postgres that has not reached its data directory yet', () => {
   };
 
   it('named by PGDATA (initdb --check): its data dir is refused, an unrelated tree is not held up', async () => {
-    const server = `PGDATA=${fake} exec -a postgres sleep 30`;
+    const server = `PGDATA=${fake} exec -a postgres ${sleepBin} 30`;
     const u = unrelated();
     const ok = await withServer(server, ['rm', '-r', u]);
     expect(ok.exitCode, ok.stderr).toBe(0);
@@ -63,7 +79,7 @@ describe('a postgres that has not reached its data directory yet', () => {
   });
 
   it('named by -D (just forked by pg_ctl): the same', async () => {
-    const server = `exec -a postgres bash -c 'sleep 30; :' -D ${fake}`;
+    const server = `exec -a postgres ${bashBin} -c 'sleep 30; :' -D ${fake}`;
     const u = unrelated();
     const ok = await withServer(server, ['rm', '-r', u]);
     expect(ok.exitCode, ok.stderr).toBe(0);
@@ -74,7 +90,7 @@ describe('a postgres that has not reached its data directory yet', () => {
 
   it('named nowhere: every tree that may hold its data needs a confirmation (fail closed)', async () => {
     const u = unrelated();
-    const r = await withServer('unset PGDATA; exec -a postgres sleep 30', ['rm', '-r', u]);
+    const r = await withServer(`unset PGDATA; exec -a postgres ${sleepBin} 30`, ['rm', '-r', u]);
     expect(r.exitCode, r.stderr).toBe(77);
     expect(r.stderr).toContain('cannot locate');
     expect(fs.existsSync(path.join(u, 'f'))).toBe(true);
