@@ -56,7 +56,7 @@ __safeops_fp_max_age=3
 __safeops_fp_max_targets=256
 __safeops_fp_bad='*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,:/@+=~ '$'\n''-]*'
 __safeops_fp_cache='' __safeops_fp_rec=0 __safeops_fp_rc=0
-__safeops_fp_paths=() __safeops_fp_above=() __safeops_fp_conf=()
+__safeops_fp_paths=() __safeops_fp_above=() __safeops_fp_conf=() __safeops_fp_roots=()
 
 # 0 for a long rm flag the fast path understands (exact spellings: abbreviations go to Node).
 __safeops_fp_rm_flag() {
@@ -69,7 +69,7 @@ __safeops_fp_rm_flag() {
 # Read the footprint in state dir $1; status 0 only when fresh, trusted and valid.
 __safeops_fp_load() {
   local dir=$1 f content rest body hb now age line fin=0 rec=0
-  local -a paths=() above=() conf=()
+  local -a paths=() above=() conf=() roots=()
   f=$dir/footprint
   [[ -n $dir && -d $dir && ! -L $dir && -O $dir && -f $f && ! -L $f && -O $f && -r $f ]] || return 1
   IFS= read -r -d '' -n 60001 content <"$f"
@@ -98,13 +98,14 @@ __safeops_fp_load() {
       'config /'*) conf+=("${line#config }") ;;
       'path /'*) paths+=("${line#path }") ;;
       'above /'*) above+=("${line#above }") ;;
+      'root /'*) roots+=("${line#root }") ;;
       end) fin=1; break ;;
       *) return 1 ;; # `off REASON` included: the watcher is not sure, so neither are we
     esac
   done
   [[ $fin == 1 && -z $rest ]] || return 1
   __safeops_fp_rec=$rec
-  __safeops_fp_paths=("${paths[@]}") __safeops_fp_above=("${above[@]}") __safeops_fp_conf=("${conf[@]}")
+  __safeops_fp_paths=("${paths[@]}") __safeops_fp_above=("${above[@]}") __safeops_fp_conf=("${conf[@]}") __safeops_fp_roots=("${roots[@]}")
   __safeops_fp_cache=$body
   return 0
 }
@@ -127,9 +128,9 @@ __safeops_fp_conf_ok() {
   return 0
 }
 
-# 0 when rm's operand $1 is surely outside every published place.
+# 0 when rm's operand $1 is surely outside every published place ($2: 1 for a recursive rm).
 __safeops_fp_target() {
-  local w=$1 abs base rest part cur='' t c p
+  local w=$1 rec=$2 abs base rest part cur='' t c p
   [[ -n $w ]] || return 1
   if [[ $w == /* ]]; then
     abs=$w
@@ -158,6 +159,12 @@ __safeops_fp_target() {
   for p in "${__safeops_fp_paths[@]}"; do
     [[ $p == / || $t == "$p" || $t == "$p"/* || $p == "$t"/* ]] && return 1
   done
+  # Recursive, in or above a discovery root: a cluster made there since the last publish.
+  if [[ $rec == 1 ]]; then
+    for p in "${__safeops_fp_roots[@]}"; do
+      [[ $p == / || $t == "$p" || $t == "$p"/* || $p == "$t"/* ]] && return 1
+    done
+  fi
   # A directory that is an ancestor of a published path under another name (bind mount).
   if [[ -d $t ]]; then
     for p in "${__safeops_fp_above[@]}"; do [[ $t -ef $p ]] && return 1; done
@@ -202,7 +209,7 @@ __safeops_fast() {
   __safeops_fp_load "$__safeops_dir" || return 1
   (( rec == 0 || __safeops_fp_rec == 1 )) || return 1
   __safeops_fp_conf_ok || return 1
-  for w in "${targets[@]}"; do __safeops_fp_target "$w" || return 1; done
+  for w in "${targets[@]}"; do __safeops_fp_target "$w" "$rec" || return 1; done
   if [[ -n ${SAFEOPS_FASTPATH_TRACE:-} ]]; then \builtin printf 'fast rm %s\n' "$#" >>"$SAFEOPS_FASTPATH_TRACE"; fi
   \command rm "$@"
   __safeops_fp_rc=$?

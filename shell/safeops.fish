@@ -53,6 +53,7 @@ set -g __safeops_fp_rc 0
 set -g __safeops_fp_paths
 set -g __safeops_fp_above
 set -g __safeops_fp_conf
+set -g __safeops_fp_roots
 
 # Read the footprint in state dir $dir; status 0 only when fresh, trusted and valid.
 function __safeops_fp_load --argument-names dir
@@ -66,6 +67,7 @@ function __safeops_fp_load --argument-names dir
     set -l paths
     set -l above
     set -l conf
+    set -l roots
     # Bounded: 4 KiB a line (then `read` fails), 2000 lines.
     set -l fish_read_limit 4200
     while read -l line
@@ -97,6 +99,8 @@ function __safeops_fp_load --argument-names dir
                 set -a paths (string sub -s 6 -- $line)
             case 'above /*'
                 set -a above (string sub -s 7 -- $line)
+            case 'root /*'
+                set -a roots (string sub -s 6 -- $line)
             case end
                 set fin 1
             case '*' # `off REASON` included: the watcher is not sure, so neither are we
@@ -117,6 +121,7 @@ function __safeops_fp_load --argument-names dir
     set -g __safeops_fp_paths $paths
     set -g __safeops_fp_above $above
     set -g __safeops_fp_conf $conf
+    set -g __safeops_fp_roots $roots
     return 0
 end
 
@@ -141,8 +146,8 @@ function __safeops_fp_conf_ok
     return 0
 end
 
-# 0 when rm's operand $w is surely outside every published place.
-function __safeops_fp_target --argument-names w
+# 0 when rm's operand $w is surely outside every published place ($rec: 1 for a recursive rm).
+function __safeops_fp_target --argument-names w rec
     test -n "$w"; or return 1
     set -l abs $w
     if not string match -q -- '/*' $w
@@ -178,6 +183,14 @@ function __safeops_fp_target --argument-names w
         test "$p" = / -o "$t" = "$p"; and return 1
         string match -q -- "$p/*" "$t"; and return 1
         test (string sub -l $tl -- "$p") = "$t/"; and return 1
+    end
+    # Recursive, in or above a discovery root: a cluster made there since the last publish.
+    if test "$rec" = 1
+        for p in $__safeops_fp_roots
+            test "$p" = / -o "$t" = "$p"; and return 1
+            string match -q -- "$p/*" "$t"; and return 1
+            test (string sub -l $tl -- "$p") = "$t/"; and return 1
+        end
     end
     # A directory that is an ancestor of a published path under another name (bind mount).
     if test -d "$t"
@@ -228,7 +241,7 @@ function __safeops_fast
     test $rec = 0 -o $__safeops_fp_rec = 1; or return 1
     __safeops_fp_conf_ok; or return 1
     for w in $targets
-        __safeops_fp_target $w; or return 1
+        __safeops_fp_target $w $rec; or return 1
     end
     if test -n "$SAFEOPS_FASTPATH_TRACE"
         printf 'fast rm %s\n' (math (count $argv) - 1) >>$SAFEOPS_FASTPATH_TRACE

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configFiles, loadConfig } from '../config/load.js';
 import { parseMountInfo, aliasesOf, type Mount } from '../facts/mounts.js';
+import { canonical } from '../facts/paths.js';
 import { resolveProtected } from '../facts/resolve.js';
 import type { HostFacts } from '../facts/types.js';
 import { writeAtomic } from './publish.js';
@@ -27,6 +28,9 @@ export interface FootprintInput {
   degraded: string | null;
   /** The config files the watcher read (the shells compare them with their own). */
   configFiles: string[];
+  /** Canonical discovery roots: a cluster made there after the last publish is found by the
+   *  Node guard's scan, not yet by ours, so a recursive rm in or above a root goes to Node. */
+  roots: string[];
   mounts: Mount[];
 }
 
@@ -72,12 +76,18 @@ export function renderFootprint(input: FootprintInput): string {
     // Aliases from the mount table now (the gather's may be older than a bind mount).
     for (const a of aliasesOf(p, input.mounts)) paths.add(a);
   }
+  const roots = new Set<string>();
+  for (const r of input.roots) {
+    roots.add(r);
+    for (const a of aliasesOf(r, input.mounts)) roots.add(a);
+  }
   const above = new Set<string>();
-  for (const p of paths) for (const a of ancestors(p)) if (!paths.has(a)) above.add(a);
-  for (const p of [...paths, ...above, ...input.configFiles]) if (!FOOTPRINT_PATH_OK.test(p)) return off('a path with bytes the shells do not read');
+  for (const p of [...paths, ...roots]) for (const a of ancestors(p)) if (!paths.has(a)) above.add(a);
+  for (const p of [...paths, ...roots, ...above, ...input.configFiles]) if (!FOOTPRINT_PATH_OK.test(p)) return off('a path with bytes the shells do not read');
   const lines = [...head, `recursive ${input.host!.unidentifiedPostmasters.length ? 'off' : 'on'}`];
   for (const f of input.configFiles) lines.push(`config ${f}`);
   for (const p of [...paths].sort()) lines.push(`path ${p}`);
+  for (const r of [...roots].sort()) lines.push(`root ${r}`);
   for (const a of [...above].sort()) lines.push(`above ${a}`);
   lines.push('end');
   const text = lines.join('\n') + '\n';
@@ -114,7 +124,8 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
       const degraded = loaded.protectionDegraded ? (loaded.problems[0]?.file ?? 'config') : null;
       const files = configFiles(env).map((f) => f.file);
       const protect = resolveProtected(loaded.config.protect, mounts).map((p) => p.real);
-      const body = { host, protect, degraded, configFiles: files, mounts };
+      const roots = loaded.config.discovery.roots.map((r) => canonical(r).real);
+      const body = { host, protect, degraded, configFiles: files, roots, mounts };
       let text = renderFootprint({ ...body, heartbeat: nowMs / 1000, generation: `${boot}-${gen}` });
       const withoutHead = text.split('\n').slice(3).join('\n');
       if (withoutHead !== lastBody) {
