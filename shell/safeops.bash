@@ -43,6 +43,180 @@ if [[ $__safeops_want_color == 1 && -z ${NO_COLOR:-} && ${TERM:-dumb} != dumb &&
   __safeops_esc=1
 fi
 
+# >>> safeops fast path (helper S1; docs/fast-path.md) >>>
+# A harmless `rm` runs without Node: when the watcher's `footprint` file is fresh (heartbeat at
+# most __safeops_fp_max_age s old) and trusted (a regular file, not a link, owned by us, in a
+# directory owned by us), every flag is one the shell can read, and every target resolves with
+# builtins (no symlink on the way, the working directory is what $PWD says) to a path that is
+# not inside, equal to or above a published path (by string and by identity, -ef), and not in
+# or below a directory holding PG_VERSION. Anything else goes to the Node guard as before.
+# What the shell may decide, per tool (a table; only rm so far, other tools always go to Node):
+#   rm   short flags f i I v r R d (r/R recursive), the long ones in __safeops_fp_rm_flag, `--`.
+__safeops_fp_max_age=3
+__safeops_fp_max_targets=256
+__safeops_fp_bad='*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,:/@+=~ '$'\n''-]*'
+__safeops_fp_cache='' __safeops_fp_rec=0 __safeops_fp_rc=0
+__safeops_fp_paths=() __safeops_fp_above=() __safeops_fp_conf=() __safeops_fp_roots=()
+
+# 0 for a long rm flag the fast path understands (exact spellings: abbreviations go to Node).
+__safeops_fp_rm_flag() {
+  case $1 in
+    --force | --verbose | --dir | --recursive | --interactive | --interactive=never | --interactive=no | --interactive=none | --interactive=once | --interactive=always | --interactive=yes) return 0 ;;
+  esac
+  return 1
+}
+
+# Read the footprint in state dir $1; status 0 only when fresh, trusted and valid.
+__safeops_fp_load() {
+  local dir=$1 f content rest body hb now age line fin=0 rec=0
+  local -a paths=() above=() conf=() roots=()
+  f=$dir/footprint
+  [[ -n $dir && -d $dir && ! -L $dir && -O $dir && -f $f && ! -L $f && -O $f && -r $f ]] || return 1
+  IFS= read -r -d '' -n 60001 content <"$f"
+  (( ${#content} <= 60000 )) || return 1
+  [[ $content == 'safeops-footprint 1'$'\n''heartbeat '* ]] || return 1
+  rest=${content#*$'\n'heartbeat }
+  hb=${rest%%$'\n'*}
+  rest=${rest:${#hb}+1}
+  [[ -n $hb && ${#hb} -le 12 && $hb != *[!0123456789]* ]] || return 1
+  now=${EPOCHSECONDS:-}
+  if [[ -z $now || $now == *[!0123456789]* ]]; then \builtin printf -v now '%(%s)T' -1; fi
+  age=$((now - 10#$hb))
+  (( age <= __safeops_fp_max_age && age >= -1 )) || return 1
+  if [[ -n $rest && $rest == "$__safeops_fp_cache" ]]; then return 0; fi
+  __safeops_fp_cache=''
+  # shellcheck disable=SC2053 # a pattern on purpose
+  if [[ $rest == $__safeops_fp_bad ]]; then return 1; fi
+  body=$rest
+  while [[ -n $rest ]]; do
+    line=${rest%%$'\n'*}
+    rest=${rest:${#line}+1}
+    case $line in
+      'generation '[0-9a-z]*) ;;
+      'recursive on') rec=1 ;;
+      'recursive off') rec=0 ;;
+      'config /'*) conf+=("${line#config }") ;;
+      'path /'*) paths+=("${line#path }") ;;
+      'above /'*) above+=("${line#above }") ;;
+      'root /'*) roots+=("${line#root }") ;;
+      end) fin=1; break ;;
+      *) return 1 ;; # `off REASON` included: the watcher is not sure, so neither are we
+    esac
+  done
+  [[ $fin == 1 && -z $rest ]] || return 1
+  __safeops_fp_rec=$rec
+  __safeops_fp_paths=("${paths[@]}") __safeops_fp_above=("${above[@]}") __safeops_fp_conf=("${conf[@]}") __safeops_fp_roots=("${roots[@]}")
+  __safeops_fp_cache=$body
+  return 0
+}
+
+# 0 when the config files the Node guard would read are the ones the watcher read (a user's
+# own config may protect more).
+__safeops_fp_conf_ok() {
+  local c x found
+  if [[ -n ${SAFEOPS_CONFIG:-} ]]; then
+    for x in "${__safeops_fp_conf[@]}"; do [[ $x == "$SAFEOPS_CONFIG" ]] && return 0; done
+    return 1
+  fi
+  for c in /etc/safeops/config.json "${XDG_CONFIG_HOME:-${HOME:+$HOME/.config}}/safeops/config.json"; do
+    [[ $c == /safeops/config.json ]] && continue # neither XDG_CONFIG_HOME nor HOME: no user file
+    [[ -e $c || -L $c ]] || continue
+    found=0
+    for x in "${__safeops_fp_conf[@]}"; do [[ $x == "$c" ]] && found=1; done
+    [[ $found == 1 ]] || return 1
+  done
+  return 0
+}
+
+# 0 when rm's operand $1 is surely outside every published place ($2: 1 for a recursive rm).
+__safeops_fp_target() {
+  local w=$1 rec=$2 abs base rest part cur='' t c p
+  [[ -n $w ]] || return 1
+  if [[ $w == /* ]]; then
+    abs=$w
+  else
+    # The kernel resolves from the real working directory: it must be the one $PWD names.
+    [[ $PWD == /* && . -ef $PWD ]] || return 1
+    abs=$PWD/$w
+  fi
+  while [[ $abs == */ && $abs != / ]]; do abs=${abs%/}; done
+  base=${abs##*/}
+  [[ -z $base || $base == . || $base == .. ]] && return 1
+  rest=${abs%/*}
+  # Every directory on the way: a real directory, no symlink; `..` of one is its parent.
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $part == "$rest" ]]; then rest=''; else rest=${rest#*/}; fi
+    case $part in
+      '' | .) continue ;;
+      ..) cur=${cur%/*}; continue ;;
+    esac
+    cur+=/$part
+    [[ ! -L $cur && -d $cur ]] || return 1
+  done
+  t=$cur/$base
+  [[ -L $t ]] && return 1
+  for p in "${__safeops_fp_paths[@]}"; do
+    [[ $p == / || $t == "$p" || $t == "$p"/* || $p == "$t"/* ]] && return 1
+  done
+  # Recursive, in or above a discovery root: a cluster made there since the last publish.
+  if [[ $rec == 1 ]]; then
+    for p in "${__safeops_fp_roots[@]}"; do
+      [[ $p == / || $t == "$p" || $t == "$p"/* || $p == "$t"/* ]] && return 1
+    done
+  fi
+  # A directory that is an ancestor of a published path under another name (bind mount).
+  if [[ -d $t ]]; then
+    for p in "${__safeops_fp_above[@]}"; do [[ $t -ef $p ]] && return 1; done
+  fi
+  # The target and its ancestors: no cluster (as the Node guard finds one), no published place
+  # under another name (a bind mount made after the last publish, a hard link).
+  c=$t
+  while [[ -n $c ]]; do
+    [[ -e $c/PG_VERSION ]] && return 1
+    for p in "${__safeops_fp_paths[@]}"; do [[ $c -ef $p ]] && return 1; done
+    c=${c%/*}
+  done
+  [[ -e /PG_VERSION ]] && return 1
+  return 0
+}
+
+# "$@" = rm ARGS. Status 0 when it ran rm itself (its status in __safeops_fp_rc), else 1: the
+# caller goes to the Node guard.
+__safeops_fast() {
+  local a opts=1 rec=0 w
+  local -a targets=()
+  [[ $1 == rm && -z ${POSIXLY_CORRECT+x} ]] || return 1
+  \builtin shopt -q nocasematch && return 1
+  shift
+  for a in "$@"; do
+    if (( opts )) && [[ $a == -?* ]]; then
+      if [[ $a == -- ]]; then
+        opts=0
+      elif [[ $a == --* ]]; then
+        __safeops_fp_rm_flag "$a" || return 1
+        [[ $a == --recursive ]] && rec=1
+      else
+        [[ ${a:1} == *[!fiIvrRd]* ]] && return 1
+        [[ $a == *[rR]* ]] && rec=1
+      fi
+    else
+      targets+=("$a")
+    fi
+  done
+  (( ${#targets[@]} > 0 && ${#targets[@]} <= __safeops_fp_max_targets )) || return 1
+  __safeops_find_dir
+  __safeops_fp_load "$__safeops_dir" || return 1
+  (( rec == 0 || __safeops_fp_rec == 1 )) || return 1
+  __safeops_fp_conf_ok || return 1
+  for w in "${targets[@]}"; do __safeops_fp_target "$w" "$rec" || return 1; done
+  if [[ -n ${SAFEOPS_FASTPATH_TRACE:-} ]]; then \builtin printf 'fast rm %s\n' "$#" >>"$SAFEOPS_FASTPATH_TRACE"; fi
+  \command rm "$@"
+  __safeops_fp_rc=$?
+  return 0
+}
+# <<< safeops fast path <<<
+
 # Run a guarded command through safeops (or the real one when SAFEOPS_DISABLE is set).
 __safeops_guard() {
   if [[ -n ${SAFEOPS_DISABLE:-} && ${SAFEOPS_DISABLE:-} != 0 ]]; then
@@ -53,6 +227,7 @@ __safeops_guard() {
     \builtin printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ "$1" "$1" >&2
     return 127
   fi
+  if [[ $1 == rm ]] && __safeops_fast "$@"; then return "$__safeops_fp_rc"; fi # fast path (S1)
   __SAFEOPS_BIN__ "$@"
 }
 

@@ -36,6 +36,222 @@ if test "$__safeops_want_color" = 1 -a -z "$NO_COLOR" -a -n "$TERM" -a "$TERM" !
     set __safeops_esc 1
 end
 
+# >>> safeops fast path (helper S1; docs/fast-path.md) >>>
+# A harmless `rm` runs without Node: when the watcher's `footprint` file is fresh (heartbeat at
+# most __safeops_fp_max_age s old) and trusted (a regular file, not a link, owned by us, in a
+# directory owned by us), every flag is one the shell can read, and every target resolves with
+# builtins (no symlink on the way, the working directory is what $PWD says) to a path that is
+# not inside, equal to or above a published path (by string and by identity, -ef), and not in
+# or below a directory holding PG_VERSION. Anything else goes to the Node guard as before.
+# What the shell may decide, per tool (a table; only rm so far, other tools always go to Node):
+#   rm   short flags f i I v r R d (r/R recursive), the long ones in __safeops_fp_rm_long, `--`.
+set -g __safeops_fp_max_age 3
+set -g __safeops_fp_max_targets 256
+set -g __safeops_fp_rm_long --force --verbose --dir --recursive --interactive --interactive=never --interactive=no --interactive=none --interactive=once --interactive=always --interactive=yes
+set -g __safeops_fp_rec 0
+set -g __safeops_fp_rc 0
+set -g __safeops_fp_paths
+set -g __safeops_fp_above
+set -g __safeops_fp_conf
+set -g __safeops_fp_roots
+
+# Read the footprint in state dir $dir; status 0 only when fresh, trusted and valid.
+function __safeops_fp_load --argument-names dir
+    set -l f $dir/footprint
+    test -n "$dir" -a -d "$dir" -a ! -L "$dir" -a -O "$dir" -a -f "$f" -a ! -L "$f" -a -O "$f" -a -r "$f"; or return 1
+    set -l n 0
+    set -l fin 0
+    set -l bad 0
+    set -l hb ''
+    set -l rec 0
+    set -l paths
+    set -l above
+    set -l conf
+    set -l roots
+    # Bounded: 4 KiB a line (then `read` fails), 2000 lines.
+    set -l fish_read_limit 4200
+    while read -l line
+        set n (math $n + 1)
+        # Invalid UTF-8 arrives as private-use characters: outside the set like any other.
+        if test $n -gt 2000; or test $fin = 1; or string match -qr -- '[^A-Za-z0-9._,:/@+=~ -]' "$line"
+            set bad 1
+            break
+        end
+        if test $n -eq 1
+            test "$line" = 'safeops-footprint 1'; or set bad 1
+            continue
+        else if test $n -eq 2
+            set hb (string replace -r -- '^heartbeat ([0-9]{1,12})$' '$1' $line)
+            if test "$hb" = "$line"
+                set bad 1
+            end
+            continue
+        end
+        switch $line
+            case 'generation *'
+            case 'recursive on'
+                set rec 1
+            case 'recursive off'
+                set rec 0
+            case 'config /*'
+                set -a conf (string sub -s 8 -- $line)
+            case 'path /*'
+                set -a paths (string sub -s 6 -- $line)
+            case 'above /*'
+                set -a above (string sub -s 7 -- $line)
+            case 'root /*'
+                set -a roots (string sub -s 6 -- $line)
+            case end
+                set fin 1
+            case '*' # `off REASON` included: the watcher is not sure, so neither are we
+                set bad 1
+        end
+        test $bad = 1; and break
+    end <$f
+    test $bad = 0 -a $fin = 1 -a -n "$hb"; or return 1
+    # fish has no clock builtin: now = the file's mtime + its age, both from one stat each.
+    set -l mtime (path mtime -- $f)
+    set -l rel (path mtime --relative -- $f)
+    if not string match -qr -- '^[0-9]+$' "$mtime"; or not string match -qr -- '^-?[0-9]+$' "$rel"
+        return 1
+    end
+    set -l age (math $mtime + $rel - $hb)
+    test $age -le $__safeops_fp_max_age -a $age -ge -1; or return 1
+    set -g __safeops_fp_rec $rec
+    set -g __safeops_fp_paths $paths
+    set -g __safeops_fp_above $above
+    set -g __safeops_fp_conf $conf
+    set -g __safeops_fp_roots $roots
+    return 0
+end
+
+# 0 when the config files the Node guard would read are the ones the watcher read (a user's
+# own config may protect more).
+function __safeops_fp_conf_ok
+    if test -n "$SAFEOPS_CONFIG"
+        contains -- $SAFEOPS_CONFIG $__safeops_fp_conf
+        return $status
+    end
+    set -l user ''
+    if test -n "$XDG_CONFIG_HOME"
+        set user $XDG_CONFIG_HOME/safeops/config.json
+    else if test -n "$HOME"
+        set user $HOME/.config/safeops/config.json
+    end
+    for c in /etc/safeops/config.json $user
+        test -n "$c"; or continue
+        test -e $c -o -L $c; or continue
+        contains -- $c $__safeops_fp_conf; or return 1
+    end
+    return 0
+end
+
+# 0 when rm's operand $w is surely outside every published place ($rec: 1 for a recursive rm).
+function __safeops_fp_target --argument-names w rec
+    test -n "$w"; or return 1
+    set -l abs $w
+    if not string match -q -- '/*' $w
+        # The kernel resolves from the real working directory: it must be the one $PWD names.
+        string match -q -- '/*' "$PWD"; and test . -ef "$PWD"; or return 1
+        set abs "$PWD/$w"
+    end
+    set -l parts (string split -- / $abs)
+    # Trailing slashes: the last non-empty part is the target.
+    while test (count $parts) -gt 1 -a -z "$parts[-1]"
+        set -e parts[-1]
+    end
+    set -l base $parts[-1]
+    test -n "$base" -a "$base" != . -a "$base" != ..; or return 1
+    set -e parts[-1]
+    set -l cur ''
+    # Every directory on the way: a real directory, no symlink; `..` of one is its parent.
+    for part in $parts
+        switch $part
+            case '' .
+                continue
+            case ..
+                set cur (string replace -r -- '/[^/]*$' '' $cur)
+                continue
+        end
+        set cur "$cur/$part"
+        test ! -L "$cur" -a -d "$cur"; or return 1
+    end
+    set -l t "$cur/$base"
+    test -L "$t"; and return 1
+    set -l tl (string length -- "$t/")
+    for p in $__safeops_fp_paths
+        test "$p" = / -o "$t" = "$p"; and return 1
+        string match -q -- "$p/*" "$t"; and return 1
+        test (string sub -l $tl -- "$p") = "$t/"; and return 1
+    end
+    # Recursive, in or above a discovery root: a cluster made there since the last publish.
+    if test "$rec" = 1
+        for p in $__safeops_fp_roots
+            test "$p" = / -o "$t" = "$p"; and return 1
+            string match -q -- "$p/*" "$t"; and return 1
+            test (string sub -l $tl -- "$p") = "$t/"; and return 1
+        end
+    end
+    # A directory that is an ancestor of a published path under another name (bind mount).
+    if test -d "$t"
+        for p in $__safeops_fp_above
+            test "$t" -ef "$p"; and return 1
+        end
+    end
+    # The target and its ancestors: no cluster (as the Node guard finds one), no published place
+    # under another name (a bind mount made after the last publish, a hard link).
+    set -l c $t
+    while test -n "$c"
+        test -e "$c/PG_VERSION"; and return 1
+        for p in $__safeops_fp_paths
+            test "$c" -ef "$p"; and return 1
+        end
+        set c (string replace -r -- '/[^/]*$' '' $c)
+    end
+    test -e /PG_VERSION; and return 1
+    return 0
+end
+
+# $argv = rm ARGS. Status 0 when it ran rm itself (its status in __safeops_fp_rc), else 1: the
+# caller goes to the Node guard.
+function __safeops_fast
+    test "$argv[1]" = rm; or return 1
+    set -q POSIXLY_CORRECT; and return 1
+    set -l opts 1
+    set -l rec 0
+    set -l targets
+    for a in $argv[2..]
+        if test $opts = 1; and string match -q -- '-?*' $a
+            if test "$a" = --
+                set opts 0
+            else if string match -q -- '--*' $a
+                contains -- $a $__safeops_fp_rm_long; or return 1
+                test "$a" = --recursive; and set rec 1
+            else
+                string match -qr -- '^-[fiIvrRd]+$' $a; or return 1
+                string match -qr -- '[rR]' $a; and set rec 1
+            end
+        else
+            set -a targets $a
+        end
+    end
+    test (count $targets) -gt 0 -a (count $targets) -le $__safeops_fp_max_targets; or return 1
+    __safeops_find_dir
+    __safeops_fp_load "$__safeops_dir"; or return 1
+    test $rec = 0 -o $__safeops_fp_rec = 1; or return 1
+    __safeops_fp_conf_ok; or return 1
+    for w in $targets
+        __safeops_fp_target $w $rec; or return 1
+    end
+    if test -n "$SAFEOPS_FASTPATH_TRACE"
+        printf 'fast rm %s\n' (math (count $argv) - 1) >>$SAFEOPS_FASTPATH_TRACE
+    end
+    command rm $argv[2..]
+    set -g __safeops_fp_rc $status
+    return 0
+end
+# <<< safeops fast path <<<
+
 # Run a guarded command through safeops (or the real one when SAFEOPS_DISABLE is set).
 function __safeops_guard
     if test -n "$SAFEOPS_DISABLE" -a "$SAFEOPS_DISABLE" != 0
@@ -45,6 +261,9 @@ function __safeops_guard
     if not test -x __SAFEOPS_BIN__
         printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ $argv[1] $argv[1] >&2
         return 127
+    end
+    if test "$argv[1]" = rm; and __safeops_fast $argv # fast path (S1)
+        return $__safeops_fp_rc
     end
     __SAFEOPS_BIN__ $argv
 end

@@ -304,8 +304,8 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);
     return 127;
   }
-  // A harmless command (allowed, no cluster touched) gets one record after it ran; anything
-  // that touched a cluster or was confirmed is recorded (fsynced) before it runs, then its exit.
+  // Anything that touched a cluster or was confirmed is recorded (fsynced) before it runs, then
+  // its exit; a harmless command (allowed, no cluster touched) gets no record.
   const harmless = ev.verdict.kind === 'allow' && ev.verdict.touched.length === 0;
   if (!harmless) {
     const wrote = record(ev.verdict.kind === 'confirm' ? 'confirmed' : 'allow', null, ev.verdict, ev.facts);
@@ -318,8 +318,10 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const result = await runInherit(file, parsed.argv, { env: innerEnv });
   trace('child exited');
   if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
-  if (harmless) audit({ event: 'decision', decision: 'allow', strong: false, reasons: [], roles: [], confirmation, exitCode: result.code, signal: result.signal, ran: true });
-  else audit({ event: 'exit', exitCode: result.code, signal: result.signal });
+  // A harmless command (allowed, touching no cluster or protected path) is not audited: the
+  // shells' fast path runs the same commands without safeops and writes nothing either
+  // (docs/fast-path.md "Audit").
+  if (!harmless) audit({ event: 'exit', exitCode: result.code, signal: result.signal });
   trace('audited');
   exitLike(result);
 }

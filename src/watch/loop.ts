@@ -9,6 +9,7 @@ import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Adapter } from './adapter.js';
 import type { Effect, GatherRequest, WatchEvent } from './events.js';
+import { startFootprint } from './footprint.js';
 import { ensureStateDir, publishFiles, removePrompt, removeStaleTemps, type StateDirMode } from './publish.js';
 import { initialState, knownDirs, nextWakeAt, reduce, type WatchState } from './reducer.js';
 
@@ -213,6 +214,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   }
 
   const gatherer = createGatherer();
+  const footprint = startFootprint({ dir: opts.stateDir, env, host: () => state.host, log }); // the shells' fast path (docs/fast-path.md)
   const debug = Boolean(env.SAFEOPS_DEBUG);
   // SAFEOPS_DEBUG: one line per effect, and every 10 s how many events of each kind came in.
   const counts: Record<string, number> = {};
@@ -335,6 +337,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
       case 'publish':
         try {
           publishFiles(opts.stateDir, eff.doc, eff.prompt, mode);
+          footprint.published(Date.now());
           queue.push({ type: 'published' });
           return true;
         } catch (e) {
@@ -369,6 +372,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     if (timer) clearTimeout(timer);
     timer = null;
     if (debugTimer) clearInterval(debugTimer);
+    footprint.stop();
     try {
       await adapter?.close();
     } catch {
