@@ -109,7 +109,7 @@ const common = {
   legalComments: 'none',
   metafile: true,
   jsx: 'automatic',
-  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
+  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"', 'process.env.SAFEOPS_BUILD_VERSION': JSON.stringify(process.env.SAFEOPS_RELEASE_VERSION || JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   alias: {
     'react-devtools-core': path.join(root, 'scripts/stubs/react-devtools-core.mjs'),
     // See the file: the package's own costs ~30 ms before the confirmation screen's first frame.

@@ -6,7 +6,8 @@ import { readEdge } from './util/edge.js';
 import { trace } from './util/trace.js';
 import { runExplain, runGuard } from './guard/guard.js';
 
-const VERSION = '0.1.0';
+// The build puts package.json's version here (SAFEOPS_RELEASE_VERSION overrides it: scripts/release.mjs).
+const VERSION = process.env.SAFEOPS_BUILD_VERSION ?? '0.1.0';
 
 /** Global options that may precede the command: --confirm=HOST / --confirm HOST. */
 function splitGlobal(argv: string[]): { confirm: string | null; rest: string[] } {
