@@ -22,6 +22,9 @@ function unit(root, name) {
   return text.replace(/@SAFEOPS_BIN@|__SAFEOPS_BIN__|\/usr\/local\/bin\/safeops\b/g, '/usr/bin/safeops');
 }
 
+/** SAFEOPS_RELEASE_MAINTAINER='Name <address>' for a real one. */
+const MAINTAINER = process.env.SAFEOPS_RELEASE_MAINTAINER || 'safeops maintainers <safeops@example.org>';
+
 const gz = (buf) => zlib.gzipSync(buf, { level: 9 }); // no name or time in the header, like gzip -9n
 
 export function buildDeb({ exe, man, root, version, work, arch }, outDir) {
@@ -46,13 +49,15 @@ export function buildDeb({ exe, man, root, version, work, arch }, outDir) {
   put('usr/share/man/man1/safeops.1.gz', gz(fs.readFileSync(man)));
   put('etc/safeops/config.json', { from: path.join(root, 'packaging/debian/config.json') });
   put('usr/share/doc/safeops/copyright', { from: path.join(root, 'packaging/debian/copyright') });
+  // Tags that describe what a Node single executable is; each is explained in docs/release.md.
+  put('usr/share/lintian/overrides/safeops', { from: path.join(root, 'packaging/debian/lintian-overrides') });
   let date;
   try {
     date = execFileSync('git', ['-C', root, 'log', '-1', '--format=%aD'], { encoding: 'utf8' }).trim();
   } catch {
     date = new Date(0).toUTCString().replace('GMT', '+0000');
   }
-  const changelog = `safeops (${debVersion}) unstable; urgency=medium\n\n  * Release ${version}, built by npm run release.\n\n -- safeops maintainers <safeops@localhost.localdomain>  ${date}\n`;
+  const changelog = `safeops (${debVersion}) unstable; urgency=medium\n\n  * Release ${version}, built by npm run release.\n\n -- ${MAINTAINER}  ${date}\n`;
   put('usr/share/doc/safeops/changelog.Debian.gz', gz(Buffer.from(changelog)));
 
   // Control files.
@@ -62,9 +67,9 @@ export function buildDeb({ exe, man, root, version, work, arch }, outDir) {
     'Package: safeops',
     `Version: ${debVersion}`,
     `Architecture: ${arch.deb}`,
-    'Maintainer: safeops maintainers <safeops@localhost.localdomain>',
+    `Maintainer: ${MAINTAINER}`,
     `Installed-Size: ${installedKiB}`,
-    'Depends: libc6 (>= 2.28), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), init-system-helpers (>= 1.54~), util-linux',
+    'Depends: libc6 (>= 2.28), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), init-system-helpers (>= 1.54~)',
     'Suggests: postgresql',
     'Section: admin',
     'Priority: optional',

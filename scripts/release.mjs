@@ -89,7 +89,15 @@ function makeSea(target, assetMap) {
   fs.writeFileSync(config, JSON.stringify({ main: path.join(root, 'scripts/release-sea-main.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets: assetMap }, null, 2));
   execFileSync(process.execPath, ['--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
   const tmp = `${target}.tmp`;
-  fs.copyFileSync(process.execPath, tmp);
+  // Node's own binary carries its symbol tables (~12 MB): stripped (what Debian wants of a
+  // binary); the dynamic symbols stay.
+  try {
+    execFileSync('strip', ['--strip-unneeded', '-o', tmp, process.execPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    console.warn('release: no strip(1) (binutils): the executable keeps its symbols');
+    fs.copyFileSync(process.execPath, tmp);
+  }
   fs.chmodSync(tmp, 0o755);
   execFileSync(process.execPath, [path.join(root, 'node_modules/postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'pipe'] });
   fs.renameSync(tmp, target);
