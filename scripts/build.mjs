@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist');
+// SAFEOPS_BUILD_OUT: another directory (the release builds there, leaving dist/ to the tests).
+const out = process.env.SAFEOPS_BUILD_OUT ? path.resolve(process.env.SAFEOPS_BUILD_OUT) : path.join(root, 'dist');
 fs.rmSync(out, { recursive: true, force: true });
 
 /** Modules loaded only on demand: name in dist/lazy -> source. */

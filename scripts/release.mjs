@@ -8,7 +8,8 @@
 //   release/SHA256SUMS
 // SAFEOPS_RELEASE_VERSION=V builds version V (default: package.json's); SAFEOPS_RELEASE_DIR=DIR
 // writes there instead of release/; SAFEOPS_RELEASE_NO_BUILD=1 reuses dist/ (it must have been
-// built for the same version); SAFEOPS_RELEASE_ONLY=sea skips the .deb and the tarball.
+// built for the same version; otherwise the build goes to DIR/work/dist and dist/ is left alone);
+// SAFEOPS_RELEASE_ONLY=sea skips the .deb and the tarball.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -37,11 +38,12 @@ const step = (what) => console.log(`release: ${what} (${((Date.now() - started) 
 fs.rmSync(work, { recursive: true, force: true });
 fs.mkdirSync(path.join(work, 'assets', 'lazy'), { recursive: true });
 
-// 1. The ordinary build (bundles and the code caches, made by this same Node).
-const dist = path.join(root, 'dist');
+// 1. The ordinary build (bundles and the code caches, made by this same Node), into the work
+//    directory: dist/ stays what it was (tests may be running from it).
+const dist = process.env.SAFEOPS_RELEASE_NO_BUILD === '1' ? path.join(root, 'dist') : path.join(work, 'dist');
 if (process.env.SAFEOPS_RELEASE_NO_BUILD !== '1') {
-  step('npm run build');
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, env: { ...process.env, SAFEOPS_RELEASE_VERSION: version }, stdio: 'inherit' });
+  step('build (scripts/build.mjs)');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, env: { ...process.env, SAFEOPS_RELEASE_VERSION: version, SAFEOPS_BUILD_OUT: dist }, stdio: 'inherit' });
 }
 const built = execFileSync(process.execPath, [path.join(dist, 'safeops.cjs'), '--version'], { encoding: 'utf8' }).trim();
 if (built !== version) throw new Error(`release: dist/ was built as ${built}, not ${version} (drop SAFEOPS_RELEASE_NO_BUILD)`);
