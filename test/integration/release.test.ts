@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliEnv, type CliEnv } from '../support/cli.js';
-import { cleanupAll, initPrimary, makeTempRoot, startNode, waitFor, type PgNode } from '../support/pg.js';
+import { cleanupAll, initPrimary, makeTempRoot, waitFor, type PgNode } from '../support/pg.js';
 import { TmuxServer, cleanEnv, interactiveShell } from '../support/tmux.js';
 
 const PKG_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -79,8 +79,7 @@ let env: CliEnv;
 
 beforeAll(async () => {
   pgRoot = makeTempRoot('safeops-release-pg-');
-  primary = await initPrimary({ root: pgRoot, name: 'main' });
-  await startNode(primary);
+  primary = await initPrimary({ root: pgRoot, name: 'main' }); // started
   env = cliEnv({ roots: [pgRoot] });
   const given = process.env.SAFEOPS_TEST_RELEASE_DIR;
   B = given && fs.existsSync(releaseIn(given, VERSION_B).deb) ? releaseIn(given, VERSION_B) : await buildRelease(VERSION_B);
