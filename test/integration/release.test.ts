@@ -117,6 +117,19 @@ describe('the single executable', () => {
     expect(init.exitCode, init.stderr).toBe(0);
     expect(init.stdout).toContain(`'${B.exe}' "$@"`);
 
+    // A big document to a slow reader arrives whole (it once arrived empty: exit before the pipe took it).
+    const many = tmp('safeops-many-');
+    for (let i = 0; i < 150; i++) {
+      fs.mkdirSync(path.join(many, `c${i}`, 'global'), { recursive: true });
+      fs.writeFileSync(path.join(many, `c${i}`, 'PG_VERSION'), '15\n');
+    }
+    const manyConfig = path.join(many, 'config.json');
+    fs.writeFileSync(manyConfig, JSON.stringify({ discovery: { roots: [many] } }));
+    const [f2, p2] = withoutNode(['sh', '-c', '"$@" | { sleep 1; cat; }', 'sh', B.exe, 'status', '--json']);
+    const big = await run(f2, p2, { ...e, SAFEOPS_CONFIG: manyConfig });
+    expect(big.stdout.length).toBeGreaterThan(65536);
+    expect((JSON.parse(big.stdout) as { clusters: unknown[] }).clusters.length).toBeGreaterThanOrEqual(150);
+
     const rm = await run(file, [...pre, 'rm', '-rf', primary.dataDir], e);
     expect(rm.exitCode, rm.stdout + rm.stderr).toBe(77);
     expect(rm.stdout + rm.stderr).toContain('REFUSED');
