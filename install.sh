@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# install.sh: install safeops on this host from this checkout (SPEC §5), or --uninstall it.
+# install.sh: install safeops on this host from this checkout (SPEC §5) or from a release
+# tarball (npm run release: no Node, no npm, no network), or --uninstall it.
 #
 # What goes where (PREFIX defaults to /usr/local):
 #   PREFIX/lib/safeops/                      the built dist/ (self-contained: no node_modules)
@@ -23,23 +24,32 @@ readonly BLOCK_END='# <<< safeops <<<'
 
 usage() {
   cat <<'EOF'
-Usage: ./install.sh [options]          (from a safeops checkout)
+Usage: ./install.sh [options]          (from a release tarball, or from a safeops checkout)
 
-Installs safeops: checks Node.js (>= 20.19) and npm, runs `npm ci` and `npm run build`, copies
-dist/ to PREFIX/lib/safeops, links PREFIX/bin/safeops, installs the systemd units and the
-bash/zsh/fish completions, and says how to load the shell integration. Running it again
-changes nothing; --uninstall removes everything it added.
+From a release tarball (safeops-VERSION-linux-ARCH.tar.gz: it has a RELEASE file): installs the
+single executable as PREFIX/bin/safeops, the systemd units, the bash/zsh/fish completions, the
+man page and (as root, when absent) /etc/safeops/config.json. No Node.js, npm or network needed.
+From a checkout: checks Node.js (>= 20.19) and npm, runs `npm ci` and `npm run build`, copies
+dist/ to PREFIX/lib/safeops, links PREFIX/bin/safeops, and installs the same units and
+completions. Either way it says how to load the shell integration. Running it again changes
+nothing; --uninstall removes everything it added.
+
+The watcher: as root where systemd runs, the system unit is enabled and started (as the .deb
+package does). Where systemd does not run, nothing is started unless --enable-service is given
+(then `safeops watch --daemon`); otherwise the integrated shell says how to start one.
 
 Options:
   --prefix DIR        install under DIR (default /usr/local; e.g. --prefix ~/.local, no root needed)
   --systemd-dir DIR   install the system unit into DIR (default /etc/systemd/system, and only
                       when PREFIX is /usr/local or /usr)
-  --enable-service    enable and start the watcher unit (as root: the system unit; otherwise the
-                      user unit). As root where systemd runs, the system unit is enabled anyway.
+  --enable-service    start the watcher now: as root without systemd, `safeops watch --daemon`;
+                      as another user, the user unit (systemctl --user enable --now), else
+                      `safeops watch --daemon --user`. (As root where systemd runs, the system
+                      unit is enabled and started with or without this option.)
   --shell-rc          add the shell integration to your ~/.bashrc, ~/.zshrc and
                       ~/.config/fish/config.fish (between "# >>> safeops >>>" markers; for each
                       shell whose rc exists or which is installed; through sudo: $SUDO_USER's)
-  --no-build          install the existing dist/ (no npm ci, no build)
+  --no-build          install the existing dist/ (no npm ci, no build; a release needs none)
   --uninstall         remove everything the install added (give the same --prefix; the list is
                       PREFIX/lib/safeops/install-manifest)
   -h, --help          this help
@@ -88,6 +98,9 @@ prefix=$(abs_dir "$prefix")
 [[ -n $systemd_dir ]] && systemd_dir=$(abs_dir "$systemd_dir")
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# A release tarball: the single executable beside this script, and a RELEASE file.
+release=0
+if [[ -f $src/RELEASE && -f $src/safeops && -x $src/safeops ]]; then release=1; build=0; fi
 libdir=$prefix/lib/safeops
 bin=$prefix/bin/safeops
 manifest=$libdir/install-manifest
@@ -246,6 +259,20 @@ if ((uninstall)); then
   [[ -f $manifest ]] || die "nothing to uninstall under $prefix: no $manifest"
   [[ -w $libdir ]] || die "cannot write to $libdir: run with sudo, or with the --prefix it was installed with"
   load_manifest
+  # A watcher started with `safeops watch --daemon` (hosts without systemd): stopped while the
+  # binary is still there.
+  # Only one that runs this install's safeops (another install's watcher is not ours to stop).
+  if [[ -x $bin ]]; then
+    if [[ $(id -u) == 0 ]]; then state_dir=${SAFEOPS_STATE_DIR:-/run/safeops}; else state_dir=${SAFEOPS_STATE_DIR:-${XDG_RUNTIME_DIR:-/nonexistent}/safeops}; fi
+    pid=$(sed -n 's/^pid \([0-9][0-9]*\)$/\1/p' "$state_dir/watch.pid" 2>/dev/null || true)
+    if [[ -n $pid ]]; then
+      exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+      cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+      if [[ ${exe% (deleted)} == "$(readlink -f "$bin")" || $cmd == *" $libdir/safeops.cjs "* ]]; then
+        "$bin" watch --stop --state-dir "$state_dir" || true
+      fi
+    fi
+  fi
   # Units first: stop and disable them while their files still exist.
   for e in "${entries[@]}"; do
     path=${e#* }
@@ -258,10 +285,27 @@ if ((uninstall)); then
       systemctl disable --now safeops.service || say "could not disable the system unit: systemctl disable --now safeops.service"
     fi
   done
+  # Enablement links (`systemctl enable` made them; so may an administrator by hand, or systemd
+  # while it ran): removed even where systemd does not run now, for the units we installed.
+  for e in "${entries[@]}"; do
+    path=${e#* }
+    [[ ${e%% *} == file && $path == */safeops.service ]] || continue
+    if [[ $path == "$user_unit" ]]; then link_dirs=("$rc_home"/.config/systemd/user/*.wants); else link_dirs=(/etc/systemd/system/*.wants); fi
+    for d in "${link_dirs[@]}"; do
+      l=$d/safeops.service
+      if [[ -L $l ]] && [[ $(readlink "$l") == "$path" || $(readlink -f "$l") == "$(readlink -f "$path")" || ! -e $l ]]; then
+        rm -f "$l"
+        say "removed the unit link $l"
+      fi
+    done
+  done
   for ((i = ${#entries[@]} - 1; i >= 0; i--)); do
     kind=${entries[i]%% *}
     path=${entries[i]#* }
     case $kind in
+      conf)
+        # The configuration stays when it was changed after the install.
+        if [[ -f $path ]] && [[ $(cat "$path") == '{}' ]]; then rm -f "$path"; elif [[ -f $path ]]; then say "kept $path: it was changed after the install"; fi ;;
       rc)
         if [[ -f $path ]] && grep -qxF "$BLOCK_BEGIN" "$path"; then
           tmp=$(mktemp)
@@ -283,6 +327,9 @@ fi
 
 # ---------- checks ----------
 
+if ((release)); then
+  node=''
+else
 node_fix="install Node.js $MIN_NODE or newer (Debian 13 / Ubuntu 24.04: apt install nodejs npm; older releases: the NodeSource packages or nvm), make sure \`node\` on PATH is that one, and run install.sh again"
 node=$(command -v node || true)
 [[ -n $node ]] || die "Node.js is not installed (no \`node\` on PATH): $node_fix"
@@ -292,6 +339,7 @@ IFS=. read -r want_major want_minor _ <<<"$MIN_NODE"
 major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
 if ((major < want_major || (major == want_major && minor < want_minor))); then
   die "Node.js $node_version at $node is too old: safeops needs $MIN_NODE or newer. To fix: $node_fix"
+fi
 fi
 if ((build)); then
   command -v npm >/dev/null || die "npm is not installed (no \`npm\` on PATH): install it (apt install npm), or build elsewhere and use --no-build"
@@ -311,7 +359,7 @@ done
 # ---------- build ----------
 
 cd "$src"
-[[ -f package.json && -f scripts/build.mjs ]] || die "$src is not a safeops checkout (no package.json / scripts/build.mjs)"
+((release)) || [[ -f package.json && -f scripts/build.mjs ]] || die "$src is neither a release tarball (RELEASE, safeops) nor a safeops checkout (package.json, scripts/build.mjs)"
 if ((build)); then
   # From sudo in someone's checkout: build as its owner, so node_modules/ and dist/ stay theirs.
   as_owner=()
@@ -322,7 +370,7 @@ if ((build)); then
   say 'npm run build'
   "${as_owner[@]}" npm run build
 fi
-[[ -f dist/safeops.cjs && -f dist/core.cjs ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
+((release)) || [[ -f dist/safeops.cjs && -f dist/core.cjs ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
 
 # ---------- files ----------
 
@@ -342,7 +390,7 @@ while IFS= read -r -d '' f; do
   changed=0
   put_file "$f" "$libdir/$rel" "$mode"
   ((changed)) && [[ $rel == core.cjs || $rel == safeops.cjs ]] && core_changed=1
-done < <(find dist -type f -print0 | sort -z)
+done < <(if ((release)); then :; else find dist -type f -print0 | sort -z; fi)
 for e in "${entries[@]}"; do
   [[ ${e%% *} == file ]] || continue
   path=${e#* }
@@ -361,11 +409,18 @@ for ((i = ${#entries[@]} - 1; i >= 0; i--)); do
   if [[ ${e%% *} == dir && $path == "$libdir"/* && ! -d $src/dist/${path#"$libdir"/} ]] && rmdir "$path" 2>/dev/null; then forget dir "$path"; fi
 done
 
-put_link "$libdir/safeops.cjs" "$bin"
+if ((release)); then
+  # The single executable itself (a file, replacing the link a checkout install made).
+  if [[ -L $bin ]]; then rm -f "$bin"; changed=1; fi
+  put_file "$src/safeops" "$bin" 755
+  forget link "$bin"
+else
+  put_link "$libdir/safeops.cjs" "$bin"
+fi
 
 # The code cache, made by the installed bin itself (a harmless guarded command on a temp file,
 # isolated from the host's config), as scripts/build.mjs does: only when the code changed.
-if ((core_changed)) || [[ ! -f $libdir/core.v8cache ]]; then
+if ((!release)) && { ((core_changed)) || [[ ! -f $libdir/core.v8cache ]]; }; then
   tmp=$(mktemp -d)
   printf '{"discovery": {"roots": []}}\n' >"$tmp/config.json"
   : >"$tmp/victim"
@@ -374,6 +429,17 @@ if ((core_changed)) || [[ ! -f $libdir/core.v8cache ]]; then
     say "warning: running $bin failed; it works without a code cache, only slower to start"
   rm -rf "$tmp"
   [[ -f $libdir/core.v8cache ]] && remember file "$libdir/core.v8cache"
+fi
+
+# The man page (a release carries it; a checkout has none built).
+if [[ -f man/safeops.1 ]]; then put_file man/safeops.1 "$prefix/share/man/man1/safeops.1" 644; fi
+# The system configuration, as root under /usr/local or /usr: only when there is none.
+if ((release)) && [[ $(id -u) == 0 && ($prefix == /usr/local || $prefix == /usr) && -f config.json ]]; then
+  if [[ ! -e /etc/safeops/config.json ]]; then
+    put_file config.json /etc/safeops/config.json 644
+    forget file /etc/safeops/config.json
+    remember conf /etc/safeops/config.json
+  fi
 fi
 
 # Completions.
@@ -467,27 +533,32 @@ write_manifest
 # ---------- services ----------
 
 enabled=()
-if [[ $(id -u) == 0 && -n $system_unit && -f $system_unit ]] && ((enable_service || systemd_runs)); then
-  if ((systemd_runs)) && systemctl daemon-reload && systemctl enable --now safeops.service; then
+if [[ $(id -u) == 0 && -n $system_unit && -f $system_unit ]] && ((systemd_runs)); then
+  if systemctl daemon-reload && systemctl enable --now safeops.service; then
     enabled+=("system unit (systemctl status safeops)")
   else
-    say "could not enable the system unit here (systemd is not running): start \`safeops watch\` under your service manager"
+    say "could not enable the system unit: systemctl enable --now safeops.service failed"
   fi
-elif [[ $(id -u) != 0 && -f $user_unit ]] && ((enable_service)); then
-  if systemctl --user daemon-reload && systemctl --user enable --now safeops.service; then
+elif [[ $(id -u) == 0 ]] && ((enable_service)); then
+  if "$bin" watch --daemon; then enabled+=("safeops watch --daemon (stop: safeops watch --stop)"); fi
+elif [[ $(id -u) != 0 ]] && ((enable_service)); then
+  if [[ -f $user_unit ]] && systemctl --user daemon-reload 2>/dev/null && systemctl --user enable --now safeops.service; then
     enabled+=("user unit (systemctl --user status safeops)")
-  else
-    say "could not enable the user unit (no systemd user session?): run \`safeops watch --user\` another way"
+  elif "$bin" watch --daemon --user; then
+    enabled+=("safeops watch --daemon --user (stop: safeops watch --stop --user)")
   fi
 fi
 
 # ---------- report ----------
 
 say ''
-say "safeops installed in $prefix: $bin -> $libdir/safeops.cjs"
+if ((release)); then say "safeops $(cut -d' ' -f2 RELEASE) installed in $prefix: $bin (one executable, no Node.js needed)"; else say "safeops installed in $prefix: $bin -> $libdir/safeops.cjs"; fi
 for u in "${units_installed[@]}"; do say "  unit: $u"; done
 if ((${#enabled[@]})); then
   say "  watcher enabled and started: ${enabled[*]}"
+elif [[ $(id -u) == 0 ]] && ((!systemd_runs)); then
+  say '  the watcher is not running (systemd does not run here): start it with: safeops watch --daemon'
+  say '  (where systemd runs, install.sh enables the unit itself: systemctl enable --now safeops.service)'
 elif [[ -n $system_unit && -f $system_unit ]]; then
   say '  the watcher is not enabled; to start it at boot: sudo systemctl enable --now safeops.service'
 elif ((${#units_installed[@]})); then

@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // only their own) run last and alone: another file's running primary would keep the host's
 // colour red when their failover expects it to change; stand-in postmasters of one would hold up
 // another's harmless rm.
-const HOST_WIDE = ['test/integration/e2e-terminal.test.ts', 'test/integration/guard-prechdir.test.ts'];
+// release.test.ts installs the .deb on the host (/usr/bin/safeops, /etc/safeops).
+const HOST_WIDE = ['test/integration/e2e-terminal.test.ts', 'test/integration/guard-prechdir.test.ts', 'test/integration/release.test.ts'];
 
 export default defineConfig({
   test: {

@@ -13,7 +13,7 @@ import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js'
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
-/** `--only=guard,prompt,role,watcher,frame` runs a subset (while iterating on one part). */
+/** `--only=guard,sea,prompt,role,watcher,frame` runs a subset (while iterating on one part). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -322,6 +322,38 @@ function writeReport(header: string) {
   process.stdout.write(`${table}\n`);
 }
 
+/**
+ * The single executable (npm run release; docs/release.md) beside `node -e 0` and the bundle on
+ * Node: the same harmless `rm FILE`, interleaved. SAFEOPS_BENCH_SEA=FILE, else
+ * release/safeops-<version>-linux-<arch> when it was built.
+ */
+function benchSea(env: NodeJS.ProcessEnv) {
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const exe = process.env.SAFEOPS_BENCH_SEA ?? path.join(ROOT, 'release', `safeops-${version}-linux-${process.arch}`);
+  if (!fs.existsSync(exe)) {
+    rows.push({ what: 'single executable (SEA): harmless `safeops rm FILE`', value: `not measured: ${path.relative(ROOT, exe)} not built (npm run release)`, budget: 'reported', ok: null });
+    return;
+  }
+  log('single executable: harmless rm FILE vs node -e 0 vs the bundle on Node');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-sea-'));
+  const f = path.join(dir, 'file');
+  const touch = () => fs.writeFileSync(f, '');
+  const m = interleave(
+    {
+      node: { argv: [process.execPath, '-e', '0'] },
+      bundle: { argv: [process.execPath, BIN, 'rm', f], prepare: touch },
+      sea: { argv: [exe, 'rm', f], prepare: touch },
+    },
+    quick ? 10 : 40,
+    env,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  const ratio = m.sea! / m.node!;
+  rows.push({ what: 'single executable: harmless `safeops rm FILE` / `node -e 0` (median wall time)', value: `${ratio.toFixed(2)}x (${m.sea!.toFixed(1)} ms vs ${m.node!.toFixed(1)} ms)`, budget: '<= 1.25x', ok: ratio <= 1.25 });
+  rows.push({ what: 'single executable / the bundle on Node, same harmless `rm FILE`', value: `${(m.sea! / m.bundle!).toFixed(2)}x (${m.sea!.toFixed(1)} ms vs ${m.bundle!.toFixed(1)} ms)`, budget: 'reported', ok: null });
+  rows.push({ what: 'single executable: size on disk', value: `${(fs.statSync(exe).size / 1e6).toFixed(1)} MB (${path.basename(exe)})`, budget: 'reported', ok: null });
+}
+
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('bench: run as root (real PostgreSQL runs as postgres through runuser)');
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -331,6 +363,7 @@ async function main() {
   const env = { ...process.env, ...ce.env, NO_COLOR: '1' };
   try {
     if (want('guard')) benchGuard(env);
+    if (want('sea')) benchSea(env);
     if (want('prompt')) benchPromptHook(ce.stateDir);
     const primary = await initPrimary({ root, name: 'bench-primary' });
     if (want('role')) {

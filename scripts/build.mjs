@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist');
+// SAFEOPS_BUILD_OUT: another directory (the release builds there, leaving dist/ to the tests).
+const out = process.env.SAFEOPS_BUILD_OUT ? path.resolve(process.env.SAFEOPS_BUILD_OUT) : path.join(root, 'dist');
 fs.rmSync(out, { recursive: true, force: true });
 
 /** Modules loaded only on demand: name in dist/lazy -> source. */
@@ -109,7 +110,7 @@ const common = {
   legalComments: 'none',
   metafile: true,
   jsx: 'automatic',
-  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
+  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"', 'process.env.SAFEOPS_BUILD_VERSION': JSON.stringify(process.env.SAFEOPS_RELEASE_VERSION || JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   alias: {
     'react-devtools-core': path.join(root, 'scripts/stubs/react-devtools-core.mjs'),
     // See the file: the package's own costs ~30 ms before the confirmation screen's first frame.

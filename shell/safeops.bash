@@ -492,3 +492,35 @@ if [[ $__safeops_prev_trap != *__safeops_exit* ]]; then
   fi
 fi
 unset __safeops_prev_trap
+
+# >>> no watcher (docs/release.md) >>>
+# Once, when the integration loads in an interactive shell: when no watcher publishes (no fresh
+# `prompt` file where this shell looks), say how to start one; with SAFEOPS_START_WATCHER=1 set
+# before the init line, start one instead (`safeops watch --daemon`: one per state dir, so shells
+# starting together still make one). Builtins only, unless it starts the watcher.
+__safeops_watcher_notice() {
+  local d f hb='' now dirs=()
+  if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=("$SAFEOPS_STATE_DIR"); else dirs=("${__safeops_state_dirs[@]}"); fi
+  for d in "${dirs[@]}"; do
+    # shellcheck disable=SC2016 # the literal marker, expanded here
+    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+      if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
+      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+    fi
+    f=$d/prompt
+    if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb; } <"$f"; then
+      hb=${hb#heartbeat }
+      now=${EPOCHSECONDS:-}
+      if [[ -z $now ]]; then \builtin printf -v now '%(%s)T' -1; fi
+      if [[ $hb =~ ^[0-9]{1,12}$ ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
+    fi
+  done
+  if [[ ${SAFEOPS_START_WATCHER:-} == 1 ]]; then
+    __SAFEOPS_BIN__ watch --daemon >&2 || :
+  else
+    \builtin printf '%s\n' 'safeops: no watcher is running, so the prompt shows STALE and roles are not live. Start one: sudo systemctl enable --now safeops (with systemd), or safeops watch --daemon (without). To have shells start it: export SAFEOPS_START_WATCHER=1 before the safeops init line.' >&2
+  fi
+}
+if [[ $- == *i* ]]; then __safeops_watcher_notice; fi
+unset -f __safeops_watcher_notice
+# <<< no watcher <<<

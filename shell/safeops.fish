@@ -593,3 +593,39 @@ function __safeops_exit --on-event fish_exit
 end
 
 __safeops_wrap
+
+# >>> no watcher (docs/release.md) >>>
+# Once, when the integration loads in an interactive shell: when no watcher publishes (no fresh
+# `prompt` file where this shell looks), say how to start one; with SAFEOPS_START_WATCHER=1 set
+# before the init line, start one instead (`safeops watch --daemon`: one per state dir, so shells
+# starting together still make one). fish has no clock builtin: one `date` when a file exists.
+function __safeops_watcher_notice
+    set -l dirs $__safeops_state_dirs
+    if test -n "$SAFEOPS_STATE_DIR"
+        set dirs $SAFEOPS_STATE_DIR
+    end
+    for d in $dirs
+        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+            string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
+            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+        end
+        set -l f $d/prompt
+        test -f $f -a -r $f; or continue
+        set -l hb (string replace -r -- '^heartbeat ' '' (string split -m 2 \n -- (head -c 64 $f 2>/dev/null))[2] 2>/dev/null)
+        string match -qr -- '^[0-9]{1,12}$' "$hb"; or continue
+        set -l now (date +%s)
+        if test (math -- $now - $hb) -le $__safeops_stale_after
+            return 0
+        end
+    end
+    if test "$SAFEOPS_START_WATCHER" = 1
+        __SAFEOPS_BIN__ watch --daemon >&2; or true
+    else
+        printf '%s\n' 'safeops: no watcher is running, so the prompt shows STALE and roles are not live. Start one: sudo systemctl enable --now safeops (with systemd), or safeops watch --daemon (without). To have shells start it: set -gx SAFEOPS_START_WATCHER 1 before the safeops init line.' >&2
+    end
+end
+if status is-interactive
+    __safeops_watcher_notice
+end
+functions -e __safeops_watcher_notice
+# <<< no watcher <<<

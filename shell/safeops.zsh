@@ -473,3 +473,36 @@ typeset -ga precmd_functions zshexit_functions
   (( ${zshexit_functions[(I)__safeops_exit]} )) || zshexit_functions+=(__safeops_exit)
   return 0
 }
+
+# >>> no watcher (docs/release.md) >>>
+# Once, when the integration loads in an interactive shell: when no watcher publishes (no fresh
+# `prompt` file where this shell looks), say how to start one; with SAFEOPS_START_WATCHER=1 set
+# before the init line, start one instead (`safeops watch --daemon`: one per state dir, so shells
+# starting together still make one). Builtins only, unless it starts the watcher.
+__safeops_watcher_notice() {
+  emulate -L zsh
+  local d f hb='' now
+  local -a dirs
+  if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=($SAFEOPS_STATE_DIR); else dirs=($__safeops_state_dirs); fi
+  for d in $dirs; do
+    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+      [[ ${XDG_RUNTIME_DIR:-} == /* ]] || continue
+      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+    fi
+    f=$d/prompt
+    if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb } <$f 2>/dev/null; then
+      hb=${hb#heartbeat }
+      now=${EPOCHSECONDS:-${(%):-%D{%s}}}
+      if [[ $hb == <-> && ${#hb} -le 12 && $now == <-> ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
+    fi
+  done
+  if [[ ${SAFEOPS_START_WATCHER:-} == 1 ]]; then
+    __SAFEOPS_BIN__ watch --daemon >&2 || :
+  else
+    print -ru2 -- 'safeops: no watcher is running, so the prompt shows STALE and roles are not live. Start one: sudo systemctl enable --now safeops (with systemd), or safeops watch --daemon (without). To have shells start it: export SAFEOPS_START_WATCHER=1 before the safeops init line.'
+  fi
+  return 0
+}
+if [[ -o interactive ]]; then __safeops_watcher_notice; fi
+unfunction __safeops_watcher_notice
+# <<< no watcher <<<

@@ -85,10 +85,15 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
           .option('state-dir', { type: 'string', describe: 'publish here (default: SAFEOPS_STATE_DIR, else /run/safeops as root, else $XDG_RUNTIME_DIR/safeops)' })
           .option('user', { type: 'boolean', default: false, describe: "this user's watcher: $XDG_RUNTIME_DIR/safeops, private modes" })
           .option('once', { type: 'boolean', default: false, describe: 'gather, publish once, exit' })
-          .option('interval', { type: 'number', describe: 'milliseconds between SQL polls (overrides config watch.sqlIntervalMs)' }),
+          .option('interval', { type: 'number', describe: 'milliseconds between SQL polls (overrides config watch.sqlIntervalMs)' })
+          .option('daemon', { type: 'boolean', default: false, describe: 'start a detached watcher (no systemd): one per state dir, pid in STATE/watch.pid, logs to --log' })
+          .option('stop', { type: 'boolean', default: false, describe: 'stop the watcher of the state dir' })
+          .option('status', { type: 'boolean', default: false, describe: 'exit 0 if a --daemon watcher runs, 1 if another watcher does, 3 if none' })
+          .option('log', { type: 'string', describe: 'the --daemon log file (default /var/log/safeops/watch.log as root, else ~/.local/state/safeops/watch.log)' })
+          .option('daemon-child', { type: 'boolean', hidden: true }),
       async (a) => {
         const { runWatchCommand } = await import('./commands/watch.js');
-        code = await runWatchCommand({ stateDir: a['state-dir'] as string | undefined, user: Boolean(a.user), once: Boolean(a.once), intervalMs: a.interval as number | undefined }, edge);
+        code = await runWatchCommand({ stateDir: a['state-dir'] as string | undefined, user: Boolean(a.user), once: Boolean(a.once), intervalMs: a.interval as number | undefined, daemon: Boolean(a.daemon), stop: Boolean(a.stop), status: Boolean(a.status), log: a.log as string | undefined, daemonChild: Boolean(a['daemon-child']) }, edge);
       },
     )
     .command(

@@ -6,7 +6,8 @@ import { readEdge } from './util/edge.js';
 import { trace } from './util/trace.js';
 import { runExplain, runGuard } from './guard/guard.js';
 
-const VERSION = '0.1.0';
+// The build puts package.json's version here (SAFEOPS_RELEASE_VERSION overrides it: scripts/release.mjs).
+const VERSION = process.env.SAFEOPS_BUILD_VERSION ?? '0.1.0';
 
 /** Global options that may precede the command: --confirm=HOST / --confirm HOST. */
 function splitGlobal(argv: string[]): { confirm: string | null; rest: string[] } {
@@ -45,9 +46,9 @@ async function main(argv: string[]): Promise<number> {
     const tool = args[0];
     if (tool === undefined) throw new UsageError('safeops explain needs a command, e.g. safeops explain rm -rf /var/lib/postgresql/15/main');
     const base = { args: args.slice(1), confirm: null, selfPath: process.argv[1] ?? null, json };
-    if ((GUARDED_TOOLS as readonly string[]).includes(tool)) return runExplain({ ...base, mode: 'tool', tool: tool as GuardedTool }, edge);
-    if (tool === 'sudo') return runExplain({ ...base, mode: 'sudo' }, edge);
-    return runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, edge);
+    if ((GUARDED_TOOLS as readonly string[]).includes(tool)) return untilWritten(await runExplain({ ...base, mode: 'tool', tool: tool as GuardedTool }, edge));
+    if (tool === 'sudo') return untilWritten(await runExplain({ ...base, mode: 'sudo' }, edge));
+    return untilWritten(await runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, edge));
   }
   if (confirm !== null) throw new UsageError('--confirm only applies to a guarded command (rm, pg_ctl, pg_ctlcluster, wal-g, pgbackrest, pg_basebackup, systemctl, sudo, exec)');
   if (cmd === '--version' || cmd === '-V') {
@@ -62,7 +63,18 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const { runCli } = await import('./cli.js');
-  return runCli(rest, edge, VERSION);
+  return untilWritten(await runCli(rest, edge, VERSION));
+}
+
+/**
+ * Wait until what was written to stdout has left the process: process.exit() drops what a pipe
+ * did not take yet (a `status --json` of a big host, read by a slow reader, arrived cut at 64 KiB,
+ * or empty from the single executable). Not on the guard's path: it never writes to stdout.
+ */
+async function untilWritten(code: number): Promise<number> {
+  const out = process.stdout;
+  if (out.writableLength > 0) await new Promise<void>((resolve) => out.write('', () => resolve()));
+  return code;
 }
 
 main(process.argv.slice(2)).then(

@@ -18,6 +18,9 @@ type YogaApi = Awaited<ReturnType<typeof loadYoga>>;
 
 /** dist/yoga.wasm beside the bundle, when running from the build. */
 function wasmBinary(): Uint8Array | undefined {
+  // The single executable (scripts/release-sea-main.cjs) carries it inside.
+  const embedded = (globalThis as { __safeopsAsset?: (name: string) => Uint8Array | undefined }).__safeopsAsset?.('yoga.wasm');
+  if (embedded) return embedded;
   if (typeof __dirname === 'undefined') return undefined;
   try {
     return fs.readFileSync(path.join(__dirname, 'yoga.wasm'));
