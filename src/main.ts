@@ -35,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd !== undefined && (GUARDED_TOOLS as readonly string[]).includes(cmd)) {
     return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   }
+  // mkfs.ext4 ...: read as mkfs, run as typed (issue 9 item 4).
+  if (cmd !== undefined && /^mkfs\.[A-Za-z0-9_.-]+$/.test(cmd)) return runGuard({ mode: 'exec', args: rest, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   if (cmd === 'sudo' || cmd === 'exec') {
     const args = cmd === 'exec' && rest[1] === '--' ? rest.slice(2) : rest.slice(1);
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
@@ -50,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     if (tool === 'sudo') return untilWritten(await runExplain({ ...base, mode: 'sudo' }, edge));
     return untilWritten(await runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, edge));
   }
-  if (confirm !== null) throw new UsageError('--confirm only applies to a guarded command (rm, pg_ctl, pg_ctlcluster, wal-g, pgbackrest, pg_basebackup, systemctl, sudo, exec)');
+  if (confirm !== null) throw new UsageError(`--confirm only applies to a guarded command (${GUARDED_TOOLS.join(', ')}, sudo, exec)`);
   if (cmd === '--version' || cmd === '-V') {
     process.stdout.write(VERSION + '\n');
     return EXIT.ok;

@@ -51,6 +51,10 @@ function relativePaths(ops: Op[]): string[] {
     if (op.type === 'remove') paths.push(...op.paths);
     if (op.type === 'write-into') for (const d of op.dests) if (d.kind === 'path') paths.push(d.path);
     if (op.type === 'stop' || op.type === 'kill' || op.type === 'promote') for (const r of op.refs) if (r.kind === 'path') paths.push(r.path);
+    if (op.type === 'write' || op.type === 'wal-fetch') paths.push(...op.paths);
+    if (op.type === 'offline') for (const r of op.refs) if (r.kind === 'path') paths.push(r.path);
+    if (op.type === 'unmount') paths.push(...op.targets);
+    if (op.type === 'wipe-device') paths.push(...op.devices);
   }
   return paths.filter((p) => !p.startsWith('/'));
 }

@@ -5,7 +5,7 @@ import { PG_CTL_OPTIONS, stopMode } from './pg-ctl-shared.js';
 import type { ClusterRef, StopMode } from './types.js';
 
 const MODES = new Set(['init', 'initdb', 'start', 'stop', 'restart', 'reload', 'status', 'promote', 'logrotate', 'kill', 'register', 'unregister']);
-const RELOAD_LIKE = new Set(['HUP', 'USR1', 'USR2']);
+import { signalName } from './signals.js';
 
 /** Parses `pg_ctl ARGS` (options before or after the mode, as glibc's getopt permutes them). */
 export function parsePgCtl(args: string[], ctx: ToolContext): ToolResult {
@@ -54,10 +54,8 @@ function killOps(rest: string[], notes: string[]): ToolResult['ops'] {
     notes.push('pg_ctl kill needs a signal and a pid: it will refuse to run');
     return [];
   }
-  if (RELOAD_LIKE.has(signal.toUpperCase().replace(/^SIG/, ''))) {
-    notes.push(`pg_ctl kill ${signal} is reload-like: it stops nothing`);
-    return [];
-  }
+  // pg_ctl accepts ABRT HUP INT KILL QUIT TERM USR1 USR2 (and refuses anything else).
+  const name = signalName(signal.replace(/^\d+$/, 'x')) ?? 'KILL';
   // pg_ctl reads the pid with atol(): leading blanks and digits count, the rest is ignored.
   const m = /^\s*([+-]?\d+)/.exec(pidWord);
   if (m === null) {
@@ -65,6 +63,7 @@ function killOps(rest: string[], notes: string[]): ToolResult['ops'] {
     return [];
   }
   const pid = Number(m[1]);
-  const ref: ClusterRef = pid > 0 ? { kind: 'pid', pid } : { kind: 'unknown', why: `pg_ctl kill ${signal} ${pidWord} signals a whole process group` };
-  return [{ type: 'kill', refs: [ref], signal }];
+  if (pid <= 0) return [{ type: 'kill', refs: [{ kind: 'unknown', why: `pg_ctl kill ${signal} ${pidWord} signals a whole process group` }], signal }];
+  // issue 9 item 7: what the signal means depends on whether the pid is a postmaster or a backend (src/facts/targets.ts).
+  return [{ type: 'signal', targets: [{ kind: 'pid', pid }], signal: name, tool: 'pg_ctl kill' }];
 }

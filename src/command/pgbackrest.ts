@@ -32,17 +32,20 @@ type Options = Map<string, string[]>;
 
 /** Parses `pgbackrest [options] COMMAND [options]`. */
 export function parsePgbackrest(args: string[], ctx: ToolContext): ToolResult {
-  const { opts, command, notes } = scanArgs(args);
+  const { opts, command, notes, params } = scanArgs(args);
   if (command === undefined) return { ops: [], notes: [...notes, 'pgbackrest: no command'] };
+  // archive-get WAL DEST: a file written into a pg_wal (docs/guarded-tools.md).
+  if (command === 'archive-get') return { ops: params[1] !== undefined ? [{ type: 'wal-fetch', paths: [params[1]], tool: 'pgbackrest archive-get' }] : [], notes };
   if (command === 'stanza-delete') return { ops: [{ type: 'opaque', why: "pgbackrest stanza-delete deletes the stanza's backups and archive" }], notes };
   if (command !== 'restore') return { ops: [], notes };
   return restoreOps(opts, ctx, notes);
 }
 
 /** Options by name (as given, without dashes) and the command word (a `:role` suffix dropped). */
-function scanArgs(args: string[]): { opts: Options; command: string | undefined; notes: string[] } {
+function scanArgs(args: string[]): { opts: Options; command: string | undefined; notes: string[]; params: string[] } {
   const opts: Options = new Map();
   const notes: string[] = [];
+  const params: string[] = [];
   let command: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -58,9 +61,11 @@ function scanArgs(args: string[]): { opts: Options; command: string | undefined;
       notes.push(`unknown option ${a} passed on unchanged (pgBackRest has no short options)`);
     } else if (command === undefined) {
       command = COMMANDS.has(a) ? a : a.split(':')[0]!;
+    } else {
+      params.push(a);
     }
   }
-  return { opts, command, notes };
+  return { opts, command, notes, params };
 }
 
 /** Whether `--name` (no `=`) takes the next word; in doubt, not when that word is a command. */

@@ -3,6 +3,11 @@ import type { ToolContext, ToolResult } from './context.js';
 import { has, lastValue, options, scan, type Scan } from './getopt.js';
 import type { ClusterRef, Op } from './types.js';
 import { globCouldMatch, globMatches, isUnitGlob } from './unit-glob.js';
+import { postmasterEffect, signalName } from './signals.js';
+
+// issue 9 item 4: verbs that take the whole host (every cluster) down, and targets that do when started.
+const HOST_DOWN = new Set(['reboot', 'poweroff', 'halt', 'kexec', 'isolate', 'rescue', 'emergency', 'soft-reboot', 'default', 'exit', 'switch-root']);
+const HOST_DOWN_TARGETS = /^(reboot|poweroff|halt|kexec|rescue|emergency|soft-reboot|shutdown|exit)(\.target)?$/;
 
 const SYSTEMCTL = options({
   short: 'ht:p:P:alqfs:H:M:n:o:irTC:',
@@ -47,6 +52,8 @@ export function parseSystemctl(args: string[], _ctx: ToolContext): ToolResult {
   if (at < 0) return { ops: [], notes };
   const verb = s.operands[at]!;
   const units = s.operands.slice(at + 1);
+  const down = hostDown(verb, units, s);
+  if (down !== null) return { ops: [down], notes };
   const kind = verbKind(verb, s);
   if (kind === null) return { ops: [], notes };
   if (userScope(s)) {
@@ -60,10 +67,29 @@ export function parseSystemctl(args: string[], _ctx: ToolContext): ToolResult {
     const flag = remote.name === 'C' ? '--capsule' : `-${remote.name}`;
     return { ops: [{ type: 'opaque', why: `systemctl ${flag} ${remote.value} acts on another host whose facts safeops cannot see` }], notes };
   }
+  const signal = lastValue(s, 's') ?? 'SIGTERM';
+  // issue 9 item 7: a reload-like signal (HUP) or the null signal stops nothing.
+  const effect = postmasterEffect(signalName(signal) ?? 'KILL');
+  if (kind === 'kill' && (effect === 'reload' || effect === 'none')) {
+    notes.push(`systemctl kill -s ${signal} stops nothing (reload-like)`);
+    return { ops: [], notes };
+  }
   const op: Op = kind === 'kill'
-    ? { type: 'kill', refs, signal: lastValue(s, 's') ?? 'SIGTERM' }
+    ? { type: 'kill', refs, signal }
     : { type: 'stop', refs, mode: 'fast', restart: kind === 'restart' };
   return { ops: [op], notes };
+}
+
+/** reboot|poweroff|halt|kexec|isolate|rescue|emergency, or `start reboot.target`: the host goes down. */
+function hostDown(verb: string, units: string[], s: Scan): Op | null {
+  const starts = verb === 'start' || verb === 'restart' || verb === 'reload-or-restart' || verb === 'try-restart';
+  if (!HOST_DOWN.has(verb) && !(starts && units.some((u) => HOST_DOWN_TARGETS.test(u)))) return null;
+  if (userScope(s)) return null;
+  const remote = s.opts.filter((o) => (o.name === 'H' || o.name === 'M') && o.value !== undefined).at(-1);
+  if (remote !== undefined) return { type: 'opaque', why: `systemctl -${remote.name} ${remote.value} ${verb} acts on another host whose facts safeops cannot see` };
+  if (has(s, 'dry-run')) return null;
+  const what = verb === 'isolate' ? `systemctl isolate ${units.join(' ')} (stops every unit the target does not want)` : `systemctl ${verb}${units.length ? ' ' + units.join(' ') : ''}`;
+  return { type: 'host-down', what };
 }
 
 /** What a verb does to the units it names, if it stops or signals them. */

@@ -2,7 +2,12 @@
 // the facts layer resolves its raw targets into ResolvedTargets; decide() judges the result.
 
 /** The commands safeops wraps itself. */
-export const GUARDED_TOOLS = ['rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl'] as const;
+export const GUARDED_TOOLS = [
+  'rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl',
+  // issue 9 item 4 (docs/guarded-tools.md); `mkfs.*` are read as mkfs.
+  'mv', 'cp', 'rsync', 'find', 'truncate', 'shred', 'dd', 'pg_dropcluster', 'pg_resetwal', 'pg_rewind', 'pg_upgrade',
+  'kill', 'pkill', 'killall', 'psql', 'reboot', 'shutdown', 'poweroff', 'halt', 'umount', 'mkfs', 'wipefs',
+] as const;
 export type GuardedTool = (typeof GUARDED_TOOLS)[number];
 
 /** How a command names a cluster it acts on (before resolution against the host's facts). */
@@ -18,7 +23,22 @@ export type ClusterRef =
   /** postgresql.service (Debian's umbrella unit), postgresql@* : every cluster. */
   | { kind: 'all'; why: string }
   /** The command acts on a cluster safeops cannot tell from argv (e.g. PGDATA from a login shell). */
-  | { kind: 'unknown'; why: string };
+  | { kind: 'unknown'; why: string }
+  /** psql's connection target: a cluster on this host by socket directory / port (src/facts/targets.ts). */
+  | { kind: 'conn'; hosts: string[]; port: string | null; why: string | null };
+
+/** Which processes kill/pkill/killall signal (resolved against /proc by src/facts/targets.ts). */
+export type ProcTarget =
+  | { kind: 'pid'; pid: number }
+  /** kill -N: every process of process group N; kill -1: every process. */
+  | { kind: 'group'; pgid: number }
+  /** pkill/pgrep PATTERN (ERE) against comm, or the whole command line with -f; killall NAME. */
+  | { kind: 'name'; pattern: string; full: boolean; exact: boolean; regex: boolean; ignoreCase: boolean; invert: boolean }
+  /** pkill -F FILE: the pid on the file's first line. */
+  | { kind: 'pidfile'; path: string };
+
+/** Cluster-level offline tools (pg_dropcluster, pg_resetwal, pg_rewind, pg_upgrade): how final. */
+export type OfflineKind = 'drop' | 'resetwal' | 'rewind' | 'upgrade' | 'upgrade-link';
 
 /** Where a restore / fetch / base backup writes. */
 export type DestRef =
@@ -38,7 +58,24 @@ export type Op =
   /** wal-g delete ... --confirm: deletes backups; dryRunArgv is the same command without --confirm. */
   | { type: 'delete-backups'; tool: string; dryRunArgv: string[] }
   /** A target safeops cannot see (e.g. systemctl -H otherhost): confirmed, never silently allowed. */
-  | { type: 'opaque'; why: string };
+  | { type: 'opaque'; why: string }
+  // issue 9 item 4 (docs/guarded-tools.md):
+  /** cp/mv/rsync/truncate/shred/dd write these paths (not a restore: no empty-destination rule). */
+  | { type: 'write'; paths: string[]; recursive: boolean; tool: string }
+  /** wal-g wal-fetch / pgbackrest archive-get: refused into a running cluster, allowed elsewhere. */
+  | { type: 'wal-fetch'; paths: string[]; tool: string }
+  /** kill/pkill/killall/pg_ctl kill: a signal to processes (a postmaster's and a backend's meaning differ). */
+  | { type: 'signal'; targets: ProcTarget[]; signal: string; tool: string }
+  /** reboot/shutdown/poweroff/halt, systemctl reboot|isolate|...: every running cluster goes down. */
+  | { type: 'host-down'; what: string }
+  /** umount of mount points or devices. */
+  | { type: 'unmount'; targets: string[]; recursive: boolean; all: boolean }
+  /** mkfs/wipefs/dd/shred of a block device. */
+  | { type: 'wipe-device'; devices: string[]; tool: string }
+  /** pg_dropcluster, pg_resetwal, pg_rewind, pg_upgrade: need the cluster stopped. */
+  | { type: 'offline'; refs: ClusterRef[]; kind: OfflineKind; tool: string }
+  /** psql -f FILE: a promote if a readable file calls pg_promote() (read by the facts layer). */
+  | { type: 'sql-promote'; files: string[]; refs: ClusterRef[] };
 
 export interface ParsedCommand {
   /** The tool as recognised (after seeing through sudo/env/time/...), or null if not guarded. */
@@ -101,7 +138,25 @@ export type ResolvedOp =
   | { type: 'kill'; refs: ResolvedRef[]; signal: string }
   | { type: 'promote'; refs: ResolvedRef[] }
   | { type: 'delete-backups'; tool: string; dryRunArgv: string[] }
-  | { type: 'opaque'; why: string };
+  | { type: 'opaque'; why: string }
+  // issue 9 item 4:
+  | { type: 'write'; targets: ResolvedPath[]; recursive: boolean; tool: string }
+  | { type: 'wal-fetch'; targets: ResolvedPath[]; tool: string }
+  | { type: 'signal'; signal: string; tool: string; procs: SignalledProc[]; unresolved: string[] }
+  | { type: 'host-down'; what: string }
+  /** unmount / wipe-device: refs.ref is a path ref naming the argument; dataDirs = clusters with a footprint on it. */
+  | { type: 'unmount'; refs: ResolvedRef[] }
+  | { type: 'wipe-device'; refs: ResolvedRef[]; tool: string }
+  | { type: 'offline'; refs: ResolvedRef[]; kind: OfflineKind; tool: string };
+
+/** A process a signal reaches that belongs to a known cluster. */
+export interface SignalledProc {
+  pid: number;
+  dataDir: string;
+  /** postmaster; a client backend (or walsender); an auxiliary process (checkpointer, startup ...), or a child safeops cannot classify. */
+  kind: 'postmaster' | 'backend' | 'aux';
+  title: string;
+}
 
 /** The `command` argument of decide(): the parsed command with every target resolved. */
 export interface Command {

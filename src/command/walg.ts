@@ -57,6 +57,14 @@ export function parseWalg(args: string[], ctx: ToolContext): ToolResult {
   if (at < 0) return { ops: [], notes: ['wal-g: no known subcommand'] };
   const sub = args[at]!;
   if (DELETERS.has(sub)) return { ops: deleteOps(sub, args, ctx.argv0 ?? 'wal-g'), notes };
+  if (sub === 'wal-fetch' || sub === 'wal-prefetch') {
+    // wal-fetch WAL_NAME DEST / wal-prefetch WAL_NAME PREFETCH_DIR: a file written into a pg_wal (docs/guarded-tools.md).
+    const words = positionals(args, at + 1);
+    const paths: string[] = [];
+    for (const w of [words.strict[1], words.loose[1]]) if (w !== undefined) pushUnique(paths, w);
+    if (paths.length === 0) return { ops: [], notes: [...notes, `wal-g ${sub} without a destination: it will refuse to run`] };
+    return { ops: [{ type: 'wal-fetch', paths, tool: `wal-g ${sub}` }], notes };
+  }
   const target = writeTarget(args, at);
   if (target === null) return { ops: [], notes };
   const dests = destinations(target.words, target.index);

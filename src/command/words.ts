@@ -12,7 +12,9 @@ export function programName(word: string): string {
 /** The guarded tool a command word runs (`/opt/wal-g/wal-g` -> `wal-g`), or null. */
 export function guardedToolOf(word: string): GuardedTool | null {
   const name = programName(word);
-  return GUARDED.has(name) ? (name as GuardedTool) : null;
+  if (GUARDED.has(name)) return name as GuardedTool;
+  // mkfs.ext4, mkfs.xfs ...: mkfs front ends, read as mkfs.
+  return /^mkfs\.[A-Za-z0-9_.-]+$/.test(name) ? 'mkfs' : null;
 }
 
 /** A word that reads as a file system path: contains `/`, is `.` or `..`, or starts with `~`. */

@@ -301,7 +301,8 @@ export function probeSubtrees(targets: string[], limits: SubtreeLimits = SUBTREE
 export function subtreeTargets(ops: ReadonlyArray<{ type: string; paths?: string[]; recursive?: boolean; dests?: ReadonlyArray<{ kind: string; path?: string }> }>, cwd: string): string[] {
   const out: string[] = [];
   for (const op of ops) {
-    if (op.type === 'remove' && op.recursive && op.paths) for (const p of op.paths) out.push(path.posix.resolve(cwd, p));
+    // A recursive removal, or a recursive write (rsync --delete, mv of a tree, cp -r over one).
+    if ((op.type === 'remove' || op.type === 'write') && op.recursive && op.paths) for (const p of op.paths) out.push(path.posix.resolve(cwd, p));
     if (op.type === 'write-into' && op.dests) for (const d of op.dests) if (d.kind === 'path' && d.path) out.push(path.posix.resolve(cwd, d.path));
   }
   return out;

@@ -12,6 +12,8 @@ export interface Mount {
   /** Where it is mounted (canonical in this mount namespace). */
   mountPoint: string;
   fsType: string;
+  /** The mount source (a device path, `server:/export`, a name), for umount SOURCE. */
+  source?: string;
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
@@ -27,7 +29,7 @@ export function parseMountInfo(text: string): Mount[] {
     const f = line.split(' ');
     const sep = f.indexOf('-');
     if (f.length < 7 || sep < 0) continue;
-    mounts.push({ dev: f[2]!, root: unescape(f[3]!), mountPoint: unescape(f[4]!), fsType: f[sep + 1] ?? '' });
+    mounts.push({ dev: f[2]!, root: unescape(f[3]!), mountPoint: unescape(f[4]!), fsType: f[sep + 1] ?? '', source: unescape(f[sep + 2] ?? '') });
   }
   return mounts;
 }

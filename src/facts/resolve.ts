@@ -11,6 +11,7 @@ import { aliasesOf, mountsBelow, type Mount } from './mounts.js';
 import { canonical, exists, hasEntries, isUnder, rawPath } from './paths.js';
 import { readCmdline, readProcStat, isPostmasterArgv } from './proc.js';
 import { resolveStanzaPaths } from './pgbackrest-conf.js';
+import { filesCallPromote, resolveConnRef, resolveDevices, resolveSignalTargets, resolveUnmount } from './targets.js';
 
 /** A protected path from the config, resolved like a footprint entry. */
 export interface ResolvedProtect extends ProtectedPath {
@@ -102,6 +103,9 @@ export function candidatesFromCommand(parsed: ParsedCommand, cwd: string): Candi
     if (op.type === 'remove') paths.push(...op.paths);
     if (op.type === 'write-into') for (const d of op.dests) if (d.kind === 'path') paths.push(d.path);
     if (op.type === 'stop' || op.type === 'kill' || op.type === 'promote') for (const r of op.refs) if (r.kind === 'path') paths.push(r.path);
+    // issue 9 item 4 (src/facts/targets.ts)
+    if (op.type === 'write' || op.type === 'wal-fetch') paths.push(...op.paths);
+    if (op.type === 'offline') for (const r of op.refs) if (r.kind === 'path') paths.push(r.path);
   }
   const out: Candidate[] = [];
   const seen = new Set<string>();
@@ -157,6 +161,8 @@ function resolveRef(ref: ClusterRef, facts: HostFacts, cwd: string): ResolvedRef
       return { ref, dataDirs: all, unresolved: unidentified };
     case 'unknown':
       return { ref, dataDirs: all, unresolved: ref.why };
+    case 'conn':
+      return resolveConnRef(ref, facts);
   }
 }
 
@@ -194,6 +200,21 @@ export function resolveCommand(parsed: ParsedCommand, facts: HostFacts, opts: { 
         const refs = op.refs.map((r) => resolveRef(r, facts, cwd));
         return { ...op, refs } as ResolvedOp;
       }
+      // issue 9 item 4 (src/facts/targets.ts)
+      case 'write':
+        return { type: 'write', tool: op.tool, recursive: op.recursive, targets: op.paths.map((p) => resolvePath(p, cwd, opts.mounts, cache, cwdReal)) };
+      case 'wal-fetch':
+        return { type: 'wal-fetch', tool: op.tool, targets: op.paths.map((p) => resolvePath(p, cwd, opts.mounts, cache, cwdReal)) };
+      case 'signal':
+        return { type: 'signal', tool: op.tool, signal: op.signal, ...resolveSignalTargets(op.targets, facts, cwd) };
+      case 'unmount':
+        return { type: 'unmount', refs: resolveUnmount(op.targets, op.recursive, op.all, opts.mounts, facts, cwd) };
+      case 'wipe-device':
+        return { type: 'wipe-device', tool: op.tool, refs: resolveDevices(op.devices, opts.mounts, facts, cwd) };
+      case 'offline':
+        return { type: 'offline', tool: op.tool, kind: op.kind, refs: op.refs.map((r) => resolveRef(r, facts, cwd)) };
+      case 'sql-promote':
+        return { type: 'promote', refs: filesCallPromote(op.files, cwd) ? op.refs.map((r) => resolveRef(r, facts, cwd)) : [] };
       default:
         return op;
     }

@@ -50,7 +50,7 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   trace('proc snapshot');
   // A command that only names paths (rm, restores) needs the full state of the clusters it
   // touches only: the others are read as identity and footprint (their state stays unknown).
-  const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into');
+  const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into' || op.type === 'write' || op.type === 'wal-fetch');
   const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly, probe: subtreeTargets(parsed.ops, parsed.cwd ? path.posix.resolve(edge.cwd, parsed.cwd) : edge.cwd) }, snap);
   trace('facts');
   const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });

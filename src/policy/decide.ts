@@ -6,6 +6,7 @@ import type { ClusterFacts, FootprintEntry, HostFacts } from '../facts/types.js'
 import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
 import { touchedEntries, touchesPlace } from './touch.js';
 import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
+import { EXTRA_ROWS, signalRow, type ExtraRow } from './rows-extra.js';
 
 /** What decide() needs of the configuration (protected paths already resolved). */
 export interface PolicyConfig {
@@ -14,7 +15,7 @@ export interface PolicyConfig {
   degraded: ConfigProblem[];
 }
 
-type Row = 'remove' | 'write-into' | 'stop' | 'stop-hard' | 'promote';
+type Row = 'remove' | 'write-into' | 'stop' | 'stop-hard' | 'promote' | ExtraRow;
 interface Cell {
   verdict: VerdictKind;
   strong?: boolean;
@@ -27,6 +28,7 @@ const TABLE: Record<Row, Record<ClusterState, Cell>> = {
   stop: { 'running-primary': { verdict: 'confirm' }, 'running-standby': { verdict: 'allow' }, 'stopped-standby': { verdict: 'allow' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
   'stop-hard': { 'running-primary': { verdict: 'confirm', strong: true }, 'running-standby': { verdict: 'confirm' }, 'stopped-standby': { verdict: 'allow' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
   promote: { 'running-primary': { verdict: 'allow' }, 'running-standby': { verdict: 'confirm' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'allow' }, unknown: { verdict: 'confirm' } },
+  ...EXTRA_ROWS,
 };
 
 const RANK: Record<VerdictKind, number> = { allow: 0, confirm: 1, refuse: 2 };
@@ -40,10 +42,13 @@ interface Acc {
   dryRunArgv: string[] | null;
 }
 
+const OFFLINE_VERB = { drop: 'delete (data directory and configuration)', resetwal: 'reset the WAL of', rewind: 'rewrite (rewind)', upgrade: 'upgrade', 'upgrade-link': 'upgrade with hard links (the old cluster becomes unusable)' } as const;
+
 function verb(op: ResolvedOp, command: Command): string {
   const tool = command.parsed.tool ?? 'the command';
   switch (op.type) {
     case 'remove':
+      if (command.parsed.tool !== null && command.parsed.tool !== 'rm') return `${command.parsed.tool} would remove${command.parsed.tool === 'mv' ? ' (move away)' : ''}`;
       return op.recursive ? 'rm -r would delete' : 'rm would delete';
     case 'write-into':
       return `${op.tool} would write into`;
@@ -53,6 +58,16 @@ function verb(op: ResolvedOp, command: Command): string {
       return `${tool} kill ${op.signal} would signal`;
     case 'promote':
       return `${tool} promote would promote`;
+    case 'write':
+      return `${op.tool} would write`;
+    case 'wal-fetch':
+      return `${op.tool} would write a WAL file into`;
+    case 'unmount':
+      return 'umount would detach the file system of';
+    case 'wipe-device':
+      return `${op.tool} would destroy the file system of`;
+    case 'offline':
+      return `${op.tool} would ${OFFLINE_VERB[op.kind]}`;
     default:
       return tool;
   }
@@ -62,7 +77,9 @@ function verb(op: ResolvedOp, command: Command): string {
 function nextStep(row: Row, state: ClusterState, c: ClusterFacts, host: string): string {
   const here = `You are on ${host}: if you meant another host, run it there.`;
   const unknownHelp = 'safeops could not tell its role: run as root, or set sql.user to a monitoring role (README "SQL facts as root").';
-  if (row === 'remove' || row === 'write-into') {
+  if (row === 'host-down') return state === 'running-primary' || state === 'unknown' ? `This takes down a PRIMARY: every client loses its connection until the host is back. Fail over first if the cluster must stay available. ${here}` : `The standby stops replicating until the host is back. ${here}`;
+  if (row === 'signal-odd') return `This signal is not one PostgreSQL documents for operators; use pg_ctl reload/stop/promote, or pg_cancel_backend()/pg_terminate_backend() for one session. ${here}`;
+  if (row === 'remove' || row === 'write-into' || row === 'wipe' || row === 'offline' || row === 'offline-strong' || row === 'wal-fetch') {
     if (state === 'unknown') return `${unknownHelp} ${here}`;
     if (state === 'running-primary' || state === 'running-standby') return `Stop the cluster first (${stopHint(c)}), then run it again. ${here}`;
     if (c.restoreInProgress === true) return `This looks like an unfinished restore: removing it is usually the clean-up you want. Check it is the copy you mean. ${here}`;
@@ -101,7 +118,7 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
 }
 
 /** remove / write-into: targets against every footprint and protected path. */
-function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPath[], recursive: boolean, facts: HostFacts, config: PolicyConfig, what: string): VerdictKind {
+function judgePaths(acc: Acc, row: 'remove' | 'write-into' | 'wal-fetch', targets: ResolvedPath[], recursive: boolean, facts: HostFacts, config: PolicyConfig, what: string, plain = false): VerdictKind {
   let worst: VerdictKind = 'allow';
   const bump = (v: VerdictKind) => {
     if (RANK[v] > RANK[worst]) worst = v;
@@ -120,7 +137,7 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
       bump(p.action);
       acc.reasons.push({ verdict: p.action, cluster: null, dataDir: null, state: null, role: null, how: 'safeops config "protect"', what: `${what} ${t.arg}, which is protected: ${p.path} (${p.reason})`, next: p.action === 'refuse' ? 'This path is protected by the host\'s safeops config; change the config if this is really intended.' : 'Make sure this is the host and the path you mean.' });
     }
-    if (row === 'write-into') {
+    if (row === 'write-into' && !plain) {
       if (t.cwdInside) {
         bump('refuse');
         acc.reasons.push({ verdict: 'refuse', cluster: null, dataDir: null, state: null, role: null, how: 'your working directory', what: `your current directory is inside the destination ${t.real}`, next: 'cd out of it first (e.g. cd /) and run it again: a log written there with tee corrupts the restore, as in the matrix.org incident.' });
@@ -142,7 +159,7 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
       acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `config ${d.file}`, what: `safeops cannot tell which paths are protected: ${d.file}${d.key === '(file)' ? '' : ` key ${d.key}`}: ${d.message}`, next: 'Fix the config file (safeops status shows every problem); until then destructive commands ask first.' });
     }
   }
-  if ((recursive || row === 'write-into') && facts.unidentifiedPostmasters.length && targets.length) {
+  if ((recursive || (row === 'write-into' && !plain)) && facts.unidentifiedPostmasters.length && targets.length) {
     bump('confirm');
     acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: 'running, data directory unknown', how: facts.unidentifiedPostmasters.map((u) => `pid ${u.pid}: ${u.why}`).join('; '), what: `${what} a tree that may hold the data of a running postgres safeops cannot locate`, next: 'Run safeops as root so it can see where every running server keeps its data.' });
   }
@@ -165,6 +182,46 @@ function judgeRefs(acc: Acc, row: Row, refs: ResolvedRef[], facts: HostFacts, wh
       if (RANK[cell.verdict] > RANK[worst]) worst = cell.verdict;
       acc.reasons.push({ verdict: cell.verdict, cluster: null, dataDir: null, state: 'unknown', role: 'UNKNOWN (treated as primary)', how: r.unresolved, what: `${what} a cluster safeops cannot identify`, next: 'Name the cluster explicitly (pg_ctl -D DIR, pg_ctlcluster VER NAME) or run safeops as root.' });
     }
+  }
+  return worst;
+}
+
+/** kill/pkill/killall/pg_ctl kill: each process by what the signal means to it (docs/guarded-tools.md). */
+function judgeSignal(acc: Acc, op: Extract<ResolvedOp, { type: 'signal' }>, facts: HostFacts, what: string): VerdictKind {
+  let worst: VerdictKind = 'allow';
+  const seen = new Set<string>();
+  for (const p of op.procs) {
+    const row = signalRow(p.kind, op.signal);
+    if (row === null) continue;
+    const key = `${p.dataDir}\0${row}\0${p.kind}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const c = facts.clusters.find((x) => x.dataDir === p.dataDir);
+    if (!c) continue;
+    const whom = p.kind === 'postmaster' ? `the postmaster (pid ${p.pid})` : p.kind === 'backend' ? `a backend (pid ${p.pid}): the postmaster restarts the whole cluster after it dies this way` : `an auxiliary process (pid ${p.pid}, ${p.title.slice(0, 60)}): the postmaster may restart the whole cluster`;
+    const v = judgeCluster(acc, row, c, `${what} SIG${op.signal} to ${whom} of cluster ${clusterLabel(c)}`, facts.hostname);
+    if (RANK[v] > RANK[worst]) worst = v;
+  }
+  if (op.unresolved.length && signalRow('aux', op.signal) !== null) {
+    const cell = TABLE['stop-hard'].unknown;
+    if (RANK[cell.verdict] > RANK[worst]) worst = cell.verdict;
+    acc.reasons.push({ verdict: cell.verdict, cluster: null, dataDir: null, state: 'unknown', role: 'UNKNOWN (treated as primary)', how: op.unresolved.join('; '), what: `${what} SIG${op.signal} to processes safeops cannot place`, next: 'Signal one pid you have checked (ps -o pid,ppid,cmd), or use pg_ctl / pg_terminate_backend().' });
+  }
+  return worst;
+}
+
+/** reboot/shutdown/...: every running cluster goes down with the host. */
+function judgeHostDown(acc: Acc, what: string, facts: HostFacts): VerdictKind {
+  let worst: VerdictKind = 'allow';
+  for (const c of facts.clusters) {
+    if (c.running === false) continue;
+    const v = judgeCluster(acc, 'host-down', c, `${what} would take down cluster ${clusterLabel(c)}`, facts.hostname);
+    if (RANK[v] > RANK[worst]) worst = v;
+  }
+  if (facts.unidentifiedPostmasters.length) {
+    worst = worst === 'allow' ? 'confirm' : worst;
+    acc.strong = true;
+    acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: 'running, data directory unknown', how: facts.unidentifiedPostmasters.map((u) => `pid ${u.pid}: ${u.why}`).join('; '), what: `${what} would take down a running postgres safeops cannot identify`, next: 'Run safeops as root so it can see every running server.' });
   }
   return worst;
 }
@@ -200,6 +257,28 @@ export function decide(command: Command, facts: HostFacts, config: PolicyConfig)
         v = 'confirm';
         acc.dryRunArgv = op.dryRunArgv;
         acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `${op.tool} delete with --confirm`, what: `${op.tool} would permanently delete backups (see its dry run)`, next: 'Check the dry run lists only what you mean to delete; keep at least one restorable backup.' });
+        break;
+      // issue 9 item 4 (docs/guarded-tools.md)
+      case 'write':
+        v = judgePaths(acc, 'write-into', op.targets, op.recursive, facts, config, what, true);
+        break;
+      case 'wal-fetch':
+        v = judgePaths(acc, 'wal-fetch', op.targets, true, facts, config, what, true);
+        break;
+      case 'unmount':
+        v = judgeRefs(acc, 'offline', op.refs, facts, what);
+        break;
+      case 'wipe-device':
+        v = judgeRefs(acc, 'wipe', op.refs, facts, what);
+        break;
+      case 'offline':
+        v = judgeRefs(acc, op.kind === 'drop' || op.kind === 'resetwal' || op.kind === 'upgrade-link' ? 'offline-strong' : 'offline', op.refs, facts, what);
+        break;
+      case 'signal':
+        v = judgeSignal(acc, op, facts, what);
+        break;
+      case 'host-down':
+        v = judgeHostDown(acc, op.what, facts);
         break;
       case 'opaque':
         v = 'confirm';

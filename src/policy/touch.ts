@@ -38,8 +38,8 @@ export function touchedEntries(t: ResolvedPath, c: ClusterFacts, recursive: bool
 export function touchedByPaths(ops: ResolvedOp[], clusters: ClusterFacts[]): string[] {
   const out = new Set<string>();
   for (const op of ops) {
-    if (op.type !== 'remove' && op.type !== 'write-into') continue;
-    const recursive = op.type === 'write-into' || op.recursive;
+    if (op.type !== 'remove' && op.type !== 'write-into' && op.type !== 'write' && op.type !== 'wal-fetch') continue;
+    const recursive = op.type === 'write-into' || op.type === 'wal-fetch' || op.recursive;
     for (const t of op.targets) for (const c of clusters) if (touchedEntries(t, c, recursive).length) out.add(c.dataDir);
   }
   return [...out];

@@ -94,7 +94,6 @@ describe('parseWalg: everything else', () => {
   it.each([
     [['backup-push', DATA]],
     [['wal-push', '/var/lib/postgresql/15/main/pg_wal/000000010000000000000001']],
-    [['wal-fetch', '000000010000000000000001', 'pg_wal/RECOVERYXLOG']],
     [['backup-list', '--detail']],
     [['st', 'ls', '/']],
     [['wal-verify', 'integrity', 'timeline']],
