@@ -5,6 +5,7 @@ import type { ResolvedProtect } from '../facts/resolve.js';
 import type { ClusterFacts, FootprintEntry, HostFacts } from '../facts/types.js';
 import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
 import { touchedEntries, touchesPlace } from './touch.js';
+import { cautions } from './caution.js';
 import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
 
 /** What decide() needs of the configuration (protected paths already resolved). */
@@ -38,6 +39,8 @@ interface Acc {
   warnings: string[];
   promoteUpstreams: Verdict['promoteUpstreams'];
   dryRunArgv: string[] | null;
+  /** The replication set as the watcher saw it (state.json): only adds caution. */
+  fleet?: HostFacts['fleet'];
 }
 
 function verb(op: ResolvedOp, command: Command): string {
@@ -94,10 +97,17 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   // A stopped restore-in-progress is what operators clean up: confirmed, never "the only copy".
   if (row === 'remove' && state === 'stopped' && c.restoreInProgress === true) cell = { verdict: 'confirm' };
   acc.touched.add(c.dataDir);
-  if (cell.verdict === 'allow') return 'allow';
+  // Patroni and the rest of the replication set (src/policy/caution.ts): only ever stricter.
+  let extra: VerdictKind = 'allow';
+  for (const k of cautions(row, c, what, acc.fleet, host)) {
+    acc.reasons.push(k.reason);
+    if (k.strong) acc.strong = true;
+    if (RANK[k.reason.verdict] > RANK[extra]) extra = k.reason.verdict;
+  }
+  if (cell.verdict === 'allow') return extra;
   if (cell.strong) acc.strong = true;
   acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state, role: roleWords(c), how: howKnown(c), what, next: nextStep(row, state, c, host) });
-  return cell.verdict;
+  return RANK[extra] > RANK[cell.verdict] ? extra : cell.verdict;
 }
 
 /** remove / write-into: targets against every footprint and protected path. */
@@ -165,7 +175,7 @@ function judgeRefs(acc: Acc, row: Row, refs: ResolvedRef[], facts: HostFacts, wh
 
 /** The verdict for a command on this host. Pure: everything it needs is in its arguments. */
 export function decide(command: Command, facts: HostFacts, config: PolicyConfig): Verdict {
-  const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null };
+  const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null, fleet: facts.fleet ?? null };
   let worst: VerdictKind = 'allow';
   for (const op of command.ops) {
     let v: VerdictKind = 'allow';
