@@ -10,7 +10,7 @@ import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Adapter } from './adapter.js';
 import type { Effect, GatherRequest, WatchEvent } from './events.js';
 import { ensureStateDir, publishFiles, removePrompt, removeStaleTemps, type StateDirMode } from './publish.js';
-import { initialState, knownDirs, nextWakeAt, reduce, type WatchState } from './reducer.js';
+import { initialState, knownDirs, nextWakeAt, reduce, sqlIntervalMs, type WatchState } from './reducer.js';
 
 export interface WatchOptions {
   edge: GatherEdge;
@@ -200,6 +200,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   let notifyMod: NotifyModule | null | undefined;
   let notifying = false;
   let notifyAgain = false;
+  let extras: import('../fleet/hook.js').Extras | null = null;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
 
@@ -251,6 +252,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     } finally {
       draining = false;
     }
+    extras?.sync(state.host, state.config, sqlIntervalMs(state)); // issue 13: Patroni and the fleet (src/fleet/hook.ts)
     schedule();
   };
 
@@ -360,6 +362,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   dispatch({ type: 'config-loaded', loaded: loadConfig(env) });
   const { startAdapter } = await import('./adapter.js');
   adapter = startAdapter({ configFiles: files, emit: dispatch });
+  extras = (await import('../fleet/hook.js')).startExtras({ hostname: opts.edge.hostname, envPath: env.PATH ?? '/usr/bin:/bin', log, emit: (x) => dispatch({ type: 'extra', ...x }) });
   dispatch({ type: 'started' });
 
   const stop = async () => {
@@ -368,6 +371,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     if (timer) clearTimeout(timer);
     timer = null;
     if (debugTimer) clearInterval(debugTimer);
+    await extras?.stop().catch(() => undefined);
     try {
       await adapter?.close();
     } catch {
