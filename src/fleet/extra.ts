@@ -25,24 +25,30 @@ export function extraKey(x: ExtraState): string {
   return JSON.stringify([f ? [f.connected, f.error, fleetSegment(f), f.alerts.map((a) => a.text)] : null, Object.entries(x.patroni).map(([d, p]) => [d, p.running, p.view ? patroniSegment(p.scope, p.view) : null])]);
 }
 
-/** Cut "a, b, c" to `room` bytes with ", +N more". */
-function fit(parts: string[], room: number): string {
+/** Cut "a, b, c" to `room` bytes with ", +N more" (`hidden` items already cut away before). */
+function fit(parts: string[], room: number, hidden = 0): string {
   let out = '';
   for (let i = 0; i < parts.length; i++) {
     const next = (out ? out + ', ' : '') + parts[i];
-    const left = parts.length - i - 1;
+    const left = parts.length - i - 1 + hidden;
     if (next.length + (left > 0 ? `, +${left} more`.length : 0) <= room) {
       out = next;
       continue;
     }
-    const rest = parts.length - i;
-    const tail = `${out ? ', ' : ''}+${rest} more`;
+    const tail = `${out ? ', ' : ''}+${parts.length - i + hidden} more`;
     return out.length + tail.length <= room ? out + tail : out.slice(0, Math.max(0, room));
   }
-  return out;
+  return hidden > 0 ? `${out}${out ? ', ' : ''}+${hidden} more`.slice(0, room) : out;
 }
 
-/** The label with the Patroni and fleet segments, cut to fit one prompt line. */
+/** The extras get at most this much of the label line; the local clusters keep the rest. */
+const EXTRA_ROOM = 110;
+
+/**
+ * The label with the Patroni and fleet segments: "PRIMARY 15/main : db-02 standby 0s". The
+ * local part is cut (", +N more") to leave the segments room, and they are cut in turn to fit
+ * the one prompt line.
+ */
 export function labelWithExtra(label: string, x: ExtraState, host: Pick<HostFacts, 'clusters'> | null): string {
   const segs: string[] = [];
   for (const c of host?.clusters ?? []) {
@@ -50,12 +56,17 @@ export function labelWithExtra(label: string, x: ExtraState, host: Pick<HostFact
     if (p?.view) segs.push(patroniSegment(p.scope, p.view));
   }
   const f = fleetSegment(x.fleet);
-  if (!segs.length && !f) return label;
+  if (f) segs.push(f);
+  if (!segs.length) return label;
   const room = PROMPT_LINE_MAX - 'label '.length;
-  let out = label;
-  for (const s of [...segs, f].filter(Boolean)) {
+  const want = Math.min(EXTRA_ROOM, segs.reduce((n, s) => n + s.length + 3, 0));
+  const parts = label.split(', ');
+  const m = /^\+(\d+) more$/.exec(parts[parts.length - 1] ?? '');
+  if (m) parts.pop();
+  let out = label.length <= room - want ? label : fit(parts, room - want, m ? Number(m[1]) : 0);
+  for (const s of segs) {
     const left = room - out.length - ' : '.length;
-    if (left < 12) break;
+    if (left < 8) break;
     out += ' : ' + fit(s.split(', '), left);
   }
   return out;

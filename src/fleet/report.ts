@@ -65,6 +65,7 @@ export function buildReport(c: ClusterFacts, host: string, versions: Versions, n
     role: clusterPromptRole(c),
     roleHow: c.running === true ? c.roleDetail : c.runningSource,
     running: c.running,
+    port: c.port,
     lsn: position.lsn,
     upstream: up,
     standbys: (r?.connectedStandbys ?? []).map((s) => s.application || s.clientAddr || '?'),

@@ -2,7 +2,7 @@
 // data the watcher copied from etcd, i.e. from other hosts: untrusted). Never etcd itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FleetMember, FleetView } from './types.js';
+import type { FleetView } from './types.js';
 import { validateView } from './validate.js';
 
 /** state.json older than this is not used for fleet facts (the watcher is gone). */
@@ -21,11 +21,4 @@ export function readFleetFromState(stateDir: string, nowMs: number): FleetView |
   const d = doc as { heartbeat?: unknown; fleet?: unknown };
   if (typeof d.heartbeat !== 'number' || nowMs / 1000 - d.heartbeat > FLEET_STATE_MAX_AGE_S) return null;
   return validateView(d.fleet);
-}
-
-/** The members of the set of a local cluster (by data dir), or null. */
-export function setOf(view: FleetView | null | undefined, dataDir: string, self: string): FleetMember[] | null {
-  if (!view) return null;
-  for (const s of view.sets) if (s.members.some((m) => m.local && m.host === self && m.dataDir === dataDir)) return s.members;
-  return null;
 }

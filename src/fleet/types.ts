@@ -15,6 +15,7 @@ export interface MemberReport {
   /** How the role was known ("SQL pg_is_in_recovery() = false"). */
   roleHow: string;
   running: boolean | 'unknown';
+  port: number | null;
   /** Checkpoint LSN from pg_control (coarse for a running server; exact for a cleanly stopped one). */
   lsn: string | null;
   upstream: string | null;

@@ -58,6 +58,7 @@ export function validateReport(raw: unknown): MemberReport | null {
     role,
     roleHow: cleanText(r.roleHow) ?? '',
     running: r.running === true || r.running === false ? r.running : 'unknown',
+    port: typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536 ? r.port : null,
     lsn,
     upstream: cleanName(r.upstream, 80),
     standbys: Array.isArray(r.standbys) ? r.standbys.slice(0, 16).map((x) => cleanName(x, 64)).filter((x): x is string => x !== null) : [],

@@ -110,3 +110,10 @@ export function fleetSegment(view: FleetView | null): string {
   }
   return parts.join(', ');
 }
+
+/** The members of the set of a local cluster (by data dir), or null. */
+export function setOf(view: FleetView | null | undefined, dataDir: string, self: string): FleetMember[] | null {
+  if (!view) return null;
+  for (const s of view.sets) if (s.members.some((m) => m.local && m.host === self && m.dataDir === dataDir)) return s.members;
+  return null;
+}
