@@ -183,6 +183,9 @@ const lazy = await esbuild.build({
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [rawPlugin, builtinsViaRequire],
+  // etcd3 reads its .proto files from its own directory at run time: loaded from node_modules
+  // (only by the watcher and the fleet commands, when fleet.etcd is configured).
+  external: ['etcd3', 'cockatiel'],
   banner: { js: "import{createRequire as __safeopsCreateRequire}from'node:module';const require=__safeopsCreateRequire(import.meta.url);" },
 });
 

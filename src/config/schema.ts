@@ -1,6 +1,7 @@
 // The configuration: its shape, its defaults, and a pure validator that names the file and the
 // key of every problem. Read on every guarded command, so it is plain JSON.parse plus checks
 // (see DEVELOPERS.md: instantiating `conf` costs more than the guard's whole start-up budget).
+import { applyFleetConfig, defaultFleetConfig, type FleetConfig } from './fleet.js';
 
 export type ProtectAction = 'confirm' | 'refuse';
 
@@ -61,6 +62,8 @@ export interface Config {
     /** Show the prompt segment. */
     prompt: boolean;
   };
+  /** The replication set through etcd (src/config/fleet.ts, docs/fleet.md). */
+  fleet: FleetConfig;
 }
 
 export interface ConfigProblem {
@@ -102,6 +105,7 @@ export function defaultConfig(): Config {
       tmux: true,
       prompt: true,
     },
+    fleet: defaultFleetConfig(),
   };
 }
 
@@ -118,8 +122,10 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
     bad('(top level)', 'must be a JSON object');
     return problems;
   }
-  const known = new Set(['protect', 'discovery', 'sql', 'audit', 'watch', 'shell', '$schema']);
+  const known = new Set(['protect', 'discovery', 'sql', 'audit', 'watch', 'shell', 'fleet', '$schema']);
   for (const k of Object.keys(raw)) if (!known.has(k)) bad(k, `unknown key (known: ${[...known].filter((x) => x !== '$schema').join(', ')})`);
+
+  if (raw.fleet !== undefined) applyFleetConfig(into.fleet, raw.fleet, bad);
 
   if (raw.protect !== undefined) {
     if (!Array.isArray(raw.protect)) bad('protect', 'must be an array of {"path", "action": "confirm"|"refuse", "reason"}');

@@ -118,6 +118,34 @@ export interface ClusterFacts {
   observedAt: string;
   /** Why some facts are unknown (permission denied, connection refused, ...). */
   problems: string[];
+  /** Patroni manages this cluster (src/patroni/detect.ts); absent or null: nothing says so. */
+  patroni?: PatroniFacts | null;
+}
+
+/** A Patroni-managed cluster: how that is known, and Patroni's own view when it was asked. */
+export interface PatroniFacts {
+  how: string;
+  /** A patroni daemon runs for this data directory. */
+  running: Tri;
+  pid: number | null;
+  configFile: string | null;
+  scope: string | null;
+  member: string | null;
+  namespace: string;
+  restApi: string | null;
+  etcdHosts: string[];
+  /** Patroni's view (REST /cluster), read by the watcher and `status`; null when not asked or unreachable. */
+  view: PatroniView | null;
+}
+
+export interface PatroniView {
+  /** Where it came from ("REST 127.0.0.1:8008") and when (ISO). */
+  source: string;
+  at: string;
+  paused: boolean;
+  leader: string | null;
+  members: Array<{ name: string; role: string; state: string; host: string | null; lagMb: number | null; timeline: number | null }>;
+  error: string | null;
 }
 
 /** A postmaster seen in /proc whose data directory could not be determined. */
@@ -148,4 +176,6 @@ export interface HostFacts {
   suspectCount?: number;
   /** A command's own targets whose whole subtree was looked through (no cluster hides there). */
   lookedThrough?: string[];
+  /** What the watcher knows of the replication sets of this host's clusters (src/fleet); the guard reads it from state.json. */
+  fleet?: import('../fleet/types.js').FleetView | null;
 }

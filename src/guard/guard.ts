@@ -20,6 +20,7 @@ import { findStateDir } from '../util/state-dir.js';
 import { trace } from '../util/trace.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from './color.js';
+import { addCautionFacts } from './caution-facts.js';
 
 export interface GuardRequest {
   mode: 'tool' | 'sudo' | 'exec';
@@ -60,6 +61,11 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   let verdict = decide(command, facts, policy);
   trace('decided');
   const touched = new Set(verdict.touched);
+  // Patroni and the watcher's fleet view, for the touched clusters only: they can only add caution.
+  if (touched.size) {
+    addCautionFacts(facts, touched, edge.env, edge.now().getTime());
+    verdict = decide(command, facts, policy);
+  }
   if (facts.clusters.some((c) => touched.has(c.dataDir) && c.running === true)) {
     await addSqlFacts(facts, (c) => touched.has(c.dataDir), loaded.config, edge.userName);
     verdict = decide(command, facts, policy);

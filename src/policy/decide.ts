@@ -5,6 +5,8 @@ import type { ResolvedProtect } from '../facts/resolve.js';
 import type { ClusterFacts, FootprintEntry, HostFacts } from '../facts/types.js';
 import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
 import { touchedEntries, touchesPlace } from './touch.js';
+import { cautions } from './caution.js';
+import type { PatroniRow } from './patroni.js';
 import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
 import { EXTRA_ROWS, signalRow, type ExtraRow } from './rows-extra.js';
 
@@ -40,6 +42,8 @@ interface Acc {
   warnings: string[];
   promoteUpstreams: Verdict['promoteUpstreams'];
   dryRunArgv: string[] | null;
+  /** The replication set as the watcher saw it (state.json): only adds caution. */
+  fleet?: HostFacts['fleet'];
 }
 
 const OFFLINE_VERB = { drop: 'delete (data directory and configuration)', resetwal: 'reset the WAL of', rewind: 'rewrite (rewind)', upgrade: 'upgrade', 'upgrade-link': 'upgrade with hard links (the old cluster becomes unusable)' } as const;
@@ -104,6 +108,24 @@ function relation(t: ResolvedPath, e: FootprintEntry): string {
   return `it contains ${place}`;
 }
 
+/** The Patroni/fleet row an extra row counts as: what it does to the cluster. */
+function cautionRow(row: Row): PatroniRow {
+  switch (row) {
+    case 'offline':
+    case 'offline-strong':
+    case 'wipe':
+      return 'remove';
+    case 'wal-fetch':
+      return 'write-into';
+    case 'signal-odd':
+      return 'kill';
+    case 'host-down':
+      return 'stop';
+    default:
+      return row;
+  }
+}
+
 /** Apply the table to every cluster an op touches. */
 function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: string): VerdictKind {
   const state = clusterState(c);
@@ -111,10 +133,17 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   // A stopped restore-in-progress is what operators clean up: confirmed, never "the only copy".
   if (row === 'remove' && state === 'stopped' && c.restoreInProgress === true) cell = { verdict: 'confirm' };
   acc.touched.add(c.dataDir);
-  if (cell.verdict === 'allow') return 'allow';
+  // Patroni and the rest of the replication set (src/policy/caution.ts): only ever stricter.
+  let extra: VerdictKind = 'allow';
+  for (const k of cautions(cautionRow(row), c, what, acc.fleet, host)) {
+    acc.reasons.push(k.reason);
+    if (k.strong) acc.strong = true;
+    if (RANK[k.reason.verdict] > RANK[extra]) extra = k.reason.verdict;
+  }
+  if (cell.verdict === 'allow') return extra;
   if (cell.strong) acc.strong = true;
   acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state, role: roleWords(c), how: howKnown(c), what, next: nextStep(row, state, c, host) });
-  return cell.verdict;
+  return RANK[extra] > RANK[cell.verdict] ? extra : cell.verdict;
 }
 
 /** remove / write-into: targets against every footprint and protected path. */
@@ -228,7 +257,7 @@ function judgeHostDown(acc: Acc, what: string, facts: HostFacts): VerdictKind {
 
 /** The verdict for a command on this host. Pure: everything it needs is in its arguments. */
 export function decide(command: Command, facts: HostFacts, config: PolicyConfig): Verdict {
-  const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null };
+  const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null, fleet: facts.fleet ?? null };
   let worst: VerdictKind = 'allow';
   for (const op of command.ops) {
     let v: VerdictKind = 'allow';

@@ -76,7 +76,9 @@ export type WatchEvent =
   | { type: 'published' }
   | { type: 'publish-failed'; error: string }
   /** The file watcher itself had a problem (inotify limit, permission denied...). */
-  | { type: 'watcher-error'; error: string };
+  | { type: 'watcher-error'; error: string }
+  /** The fleet view (etcd) or Patroni's view changed (src/fleet/hook.ts). */
+  | { type: 'extra'; fleet?: import('../fleet/types.js').FleetView | null; patroni?: Record<string, import('../facts/types.js').PatroniFacts> };
 
 export type Effect =
   | ({ type: 'gather'; seq: number } & GatherRequest)

@@ -11,7 +11,7 @@ import type { Adapter } from './adapter.js';
 import type { Effect, GatherRequest, WatchEvent } from './events.js';
 import { startFootprint } from './footprint.js';
 import { ensureStateDir, publishFiles, removePrompt, removeStaleTemps, type StateDirMode } from './publish.js';
-import { initialState, knownDirs, nextWakeAt, reduce, type WatchState } from './reducer.js';
+import { initialState, knownDirs, nextWakeAt, reduce, sqlIntervalMs, type WatchState } from './reducer.js';
 
 export interface WatchOptions {
   edge: GatherEdge;
@@ -202,6 +202,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   let notifyMod: NotifyModule | null | undefined;
   let notifying = false;
   let notifyAgain = false;
+  let extras: import('../fleet/hook.js').Extras | null = null;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
 
@@ -254,6 +255,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     } finally {
       draining = false;
     }
+    extras?.sync(state.host, state.config, sqlIntervalMs(state)); // issue 13: Patroni and the fleet (src/fleet/hook.ts)
     schedule();
   };
 
@@ -364,6 +366,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   dispatch({ type: 'config-loaded', loaded: loadConfig(env) });
   const { startAdapter } = await import('./adapter.js');
   adapter = startAdapter({ configFiles: files, emit: dispatch });
+  extras = (await import('../fleet/hook.js')).startExtras({ hostname: opts.edge.hostname, envPath: env.PATH ?? '/usr/bin:/bin', log, emit: (x) => dispatch({ type: 'extra', ...x }) });
   dispatch({ type: 'started' });
 
   const stop = async () => {
@@ -373,6 +376,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     timer = null;
     if (debugTimer) clearInterval(debugTimer);
     footprint.stop();
+    await extras?.stop().catch(() => undefined);
     try {
       await adapter?.close();
     } catch {

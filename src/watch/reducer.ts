@@ -7,6 +7,7 @@ import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { computeAlerts, emptyAlertMemory, type AlertMemory } from './alerts.js';
 import type { Alert, ClusterPromptRole, Effect, GatherRequest, PromptRole, WatchEvent } from './events.js';
 import { buildStateDoc, clusterPromptRole, hostRole, renderLabel, renderPrompt } from './publish.js';
+import { alertsWithExtra, docWithExtra, emptyExtra, extraKey, labelWithExtra, type ExtraState } from '../fleet/extra.js';
 
 /** Publish at least this often, so the prompt's heartbeat (and the file's mtime) stay fresh. */
 export const HEARTBEAT_MS = 1500;
@@ -76,6 +77,8 @@ export interface WatchState {
   publishBlockedUntil: number | null;
   lastPublishError: string | null;
   loggedErrors: string[];
+  /** The fleet (etcd) and Patroni views (src/fleet/extra.ts). */
+  extra: ExtraState;
 }
 
 export interface InitialInput {
@@ -117,6 +120,7 @@ export function initialState(input: InitialInput): WatchState {
     publishBlockedUntil: null,
     lastPublishError: null,
     loggedErrors: [],
+    extra: emptyExtra(),
   };
 }
 
@@ -263,7 +267,7 @@ function maybePublish(o: Out, now: number): void {
   const s = o.state;
   if (!s.host || s.factsAt === null) return;
   if (s.publishBlockedUntil !== null && now < s.publishBlockedUntil) return;
-  const key = contentKey(s.host, s.alerts);
+  const key = contentKey(s.host, s.alerts) + extraKey(s.extra);
   const changed = key !== s.publishedKey;
   const heartbeatDue = s.lastPublishAt === null || now - s.lastPublishAt >= HEARTBEAT_MS;
   const fresh = now - s.factsAt <= staleAfterMs(s);
@@ -271,12 +275,12 @@ function maybePublish(o: Out, now: number): void {
   // heartbeat of facts nobody could confirm must age, so that shells show them as stale.
   if (!changed && !(heartbeatDue && fresh)) return;
   const role = hostRole(s.host);
-  const label = renderLabel(s.host);
+  const label = labelWithExtra(renderLabel(s.host), s.extra, s.host);
   const stateDue = changed || s.lastStatePublishAt === null || now - s.lastStatePublishAt >= Math.min(STATE_REFRESH_MS, (s.config.watch.staleAfterSeconds * 1000) / 2);
   o.effects.push({
     type: 'publish',
-    doc: stateDue ? buildStateDoc({ host: s.host, alerts: s.alerts, nowMs: now, pid: s.pid }) : null,
-    prompt: renderPrompt({ heartbeat: now / 1000, role, label, alerts: s.alerts }),
+    doc: stateDue ? docWithExtra(buildStateDoc({ host: s.host, alerts: s.alerts, nowMs: now, pid: s.pid }), s.extra) : null,
+    prompt: renderPrompt({ heartbeat: now / 1000, role, label, alerts: alertsWithExtra(s.alerts, s.extra) }),
   });
   s.lastPublishAt = now;
   if (stateDue) s.lastStatePublishAt = now;
@@ -491,6 +495,10 @@ export function reduce(state: WatchState, event: WatchEvent, now: number): { sta
         break;
       case 'watcher-error':
         logOnce(o, `file watcher: ${event.error}`);
+        break;
+      case 'extra':
+        s.extra = { fleet: event.fleet !== undefined ? event.fleet : s.extra.fleet, patroni: event.patroni ?? s.extra.patroni };
+        maybePublish(o, now);
         break;
       default:
         break;

@@ -1,0 +1,280 @@
+// The watcher's link to etcd (v3 API, the `etcd3` client; loaded only by the watcher and the
+// fleet commands). One key per local cluster under one lease of a few poll intervals; written
+// when a report changes, otherwise only the lease is kept alive. Watches only the replication
+// sets (system identifiers) present here. Nothing waits on etcd longer than CALL_TIMEOUT_MS: when
+// it is down, slow or partitioned the view is marked stale, the local prompt and guard carry on,
+// and the agent keeps trying to reconnect.
+import fs from 'node:fs';
+import type { FleetConfig } from '../config/fleet.js';
+import type { HostFacts } from '../facts/types.js';
+import { buildReport, reportKey } from './report.js';
+import type { FleetView, MemberReport } from './types.js';
+import { parseReport } from './validate.js';
+import { clusterVersions } from './versions.js';
+import { buildView, SILENT_KEEP_MS, type KnownMember } from './view.js';
+
+/** No etcd call is waited on longer than this. */
+export const CALL_TIMEOUT_MS = 2000;
+
+type Etcd3Module = typeof import('etcd3');
+type Client = InstanceType<Etcd3Module['Etcd3']>;
+type Lease = ReturnType<Client['lease']>;
+type WatcherT = Awaited<ReturnType<ReturnType<Client['watch']>['create']>>;
+
+export interface AgentOptions {
+  config: FleetConfig;
+  /** Poll interval of the watcher (the lease lives a few of them). */
+  intervalMs: number;
+  envPath: string;
+  log: (line: string) => void;
+  /** A new view (membership, connectivity or ages changed). */
+  onView: (view: FleetView) => void;
+  now?: () => number;
+}
+
+export interface FleetAgent {
+  /** The host's latest facts (after each gather). */
+  update(host: HostFacts): void;
+  stop(): Promise<void>;
+}
+
+/** Bound a promise in time. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((_resolve, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer from etcd within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** Lease TTL in seconds: a few poll intervals, at least 3 s. */
+export function leaseTtl(intervalMs: number, configured: number | null): number {
+  return configured ?? Math.max(3, Math.ceil((3 * intervalMs) / 1000));
+}
+
+/** The etcd key of one cluster: PREFIX members/SYSID/HOST/ENCODED-DATADIR. */
+export function memberKey(prefix: string, r: Pick<MemberReport, 'systemIdentifier' | 'host' | 'dataDir'>): string {
+  return `${prefix}members/${r.systemIdentifier}/${encodeURIComponent(r.host)}/${encodeURIComponent(r.dataDir)}`;
+}
+
+/** Client options from the config (password and TLS files read now). */
+export function clientOptions(c: FleetConfig): import('etcd3').IOptions {
+  const e = c.etcd!;
+  const read = (f: string | null) => (f ? fs.readFileSync(f) : undefined);
+  const opts: import('etcd3').IOptions = {
+    hosts: e.endpoints,
+    dialTimeout: CALL_TIMEOUT_MS,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
+  };
+  if (e.user) opts.auth = { username: e.user, password: e.passwordFile ? fs.readFileSync(e.passwordFile, 'utf8').trim() : '' };
+  if (e.tls.ca) opts.credentials = { rootCertificate: read(e.tls.ca)!, privateKey: read(e.tls.key), certChain: read(e.tls.cert) };
+  return opts;
+}
+
+export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
+  const now = opts.now ?? Date.now;
+  const cfg = opts.config;
+  const prefix = cfg.etcd!.prefix;
+  const self = cfg.host!;
+  const ttl = leaseTtl(opts.intervalMs, cfg.leaseTtlSeconds);
+  const mod: Etcd3Module = await import('etcd3');
+  const { noop } = await import('cockatiel');
+  const client: Client = new mod.Etcd3({ ...clientOptions(cfg), faultHandling: { host: () => noop, global: noop } });
+
+  let stopped = false;
+  let lease: Lease | null = null;
+  let connected = false;
+  let syncedAt: number | null = null;
+  let lastError: string | null = null;
+  /** Our reports by key, and what etcd has of them. */
+  let mine = new Map<string, MemberReport>();
+  const written = new Map<string, string>();
+  const known = new Map<string, KnownMember>();
+  const watchers = new Map<string, WatcherT>();
+  let needResync = true;
+  let working = false;
+  let again = false;
+  let lastViewJson = '';
+  let host: HostFacts | null = null;
+  let factsSeq = 0;
+
+  const localSysids = () => [...new Set([...mine.values()].map((r) => r.systemIdentifier))].sort();
+
+  const emit = () => {
+    const t = now();
+    for (const [k, m] of known) if (m.goneAt !== null && t - m.goneAt > SILENT_KEEP_MS) known.delete(k);
+    const view = buildView({ self, localSysids: localSysids(), known: known.values(), nowMs: t, connected, syncedAt, error: lastError });
+    const json = JSON.stringify({ ...view, ageSeconds: null, syncedAt: null, sets: view.sets.map((s) => ({ ...s, members: s.members.map((m) => ({ ...m, silentSeconds: Math.floor(m.silentSeconds / 10) })) })) });
+    if (json === lastViewJson && connected) return;
+    lastViewJson = json;
+    opts.onView(view);
+  };
+
+  const fail = (e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (connected || msg !== lastError) opts.log(`fleet: etcd ${cfg.etcd!.endpoints.join(',')}: ${msg.slice(0, 200)} (the local prompt and guard are not affected; retrying)`);
+    connected = false;
+    lastError = msg.slice(0, 200);
+  };
+
+  const seen = (key: string, text: string | null, t: number) => {
+    const r = text === null ? null : parseReport(text);
+    if (!r) {
+      const k = known.get(key);
+      if (k && k.goneAt === null) k.goneAt = t;
+      return;
+    }
+    // A key must say what its name says: a report filed under another set or host is ignored.
+    if (key !== memberKey(prefix, r)) return;
+    known.set(key, { report: r, seenAt: t, goneAt: null });
+  };
+
+  /** Read every member of the local sets (after a (re)connect, or when the sets change). */
+  const resync = async () => {
+    const t = now();
+    const present = new Set<string>();
+    for (const sysid of localSysids()) {
+      const all = await within(client.getAll().prefix(`${prefix}members/${sysid}/`).limit(1024).strings(), CALL_TIMEOUT_MS, 'read members');
+      for (const [k, v] of Object.entries(all)) {
+        present.add(k);
+        seen(k, v, t);
+      }
+    }
+    for (const [k, m] of known) if (!present.has(k) && m.goneAt === null && localSysids().includes(m.report.systemIdentifier)) m.goneAt = t;
+    await syncWatches();
+    needResync = false;
+  };
+
+  /** One watch per local set: puts and deletes (a lease that expired deletes its keys). */
+  const syncWatches = async () => {
+    const want = new Set(localSysids());
+    for (const [sysid, w] of watchers) {
+      if (want.has(sysid)) continue;
+      watchers.delete(sysid);
+      void w.cancel().catch(() => undefined);
+    }
+    for (const sysid of want) {
+      if (watchers.has(sysid)) continue;
+      const w = await within(client.watch().prefix(`${prefix}members/${sysid}/`).create(), CALL_TIMEOUT_MS, 'watch');
+      w.on('put', (kv) => {
+        seen(kv.key.toString(), kv.value.toString(), now());
+        emit();
+      });
+      w.on('delete', (kv) => {
+        seen(kv.key.toString(), null, now());
+        emit();
+      });
+      w.on('disconnected', () => {
+        needResync = true;
+      });
+      w.on('error', () => {
+        needResync = true;
+      });
+      watchers.set(sysid, w);
+    }
+  };
+
+  /** Grant a lease and write every report under it (first time, or the old lease expired). */
+  const regrant = async () => {
+    if (lease) lease.release();
+    lease = client.lease(ttl, { autoKeepAlive: false });
+    lease.on('lost', () => undefined);
+    await within(lease.grant(), CALL_TIMEOUT_MS, 'lease grant');
+    written.clear();
+  };
+
+  /** Write what changed, delete what went; keep the lease alive. */
+  const step = async () => {
+    if (!lease) await regrant();
+    // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
+    const res = await within(lease!.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
+    if (Number(res.TTL) <= 0) {
+      opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
+      await regrant();
+    }
+    for (const [key, r] of mine) {
+      const k = reportKey(r);
+      if (written.get(key) === k) continue;
+      await within(lease!.put(key).value(JSON.stringify(r)).exec(), CALL_TIMEOUT_MS, 'put');
+      written.set(key, k);
+    }
+    for (const key of [...written.keys()]) {
+      if (mine.has(key)) continue;
+      await within(client.delete().key(key).exec(), CALL_TIMEOUT_MS, 'delete');
+      written.delete(key);
+    }
+    if (needResync) await resync();
+    if (!connected) opts.log(`fleet: connected to etcd ${cfg.etcd!.endpoints.join(',')} as ${self} (lease ${ttl} s, prefix ${prefix})`);
+    connected = true;
+    lastError = null;
+    syncedAt = now();
+  };
+
+  const run = async () => {
+    if (working) {
+      again = true;
+      return;
+    }
+    working = true;
+    try {
+      do {
+        again = false;
+        try {
+          await step();
+        } catch (e) {
+          fail(e);
+          needResync = true;
+          // A lease we cannot confirm is asked again at the next step.
+          if (/lease not found|requested lease/i.test(String((e as Error).message))) lease = null;
+        }
+        emit();
+      } while (again && !stopped);
+    } finally {
+      working = false;
+    }
+  };
+
+  const timer = setInterval(() => void run(), Math.max(500, (ttl * 1000) / 3));
+  timer.unref?.();
+
+  /** Recompute our reports from the latest facts (versions are probed, cached per binary). */
+  const refresh = async (h: HostFacts, seq: number) => {
+    const under = cfg.clusters;
+    const clusters = h.clusters.filter((c) => under.length === 0 || under.some((p) => c.dataDir === p || c.dataDir.startsWith(p.endsWith('/') ? p : p + '/')));
+    const iso = new Date(now()).toISOString();
+    const next = new Map<string, MemberReport>();
+    for (const c of clusters) {
+      const r = buildReport(c, self, await clusterVersions(c, opts.envPath), iso);
+      if (r) next.set(memberKey(prefix, r), r);
+    }
+    if (seq !== factsSeq || stopped) return;
+    const before = localSysids().join(',');
+    // Keep reportedAt of unchanged reports (no rewrite for a new time alone).
+    for (const [k, r] of next) {
+      const old = mine.get(k);
+      if (old && reportKey(old) === reportKey(r)) next.set(k, old);
+    }
+    mine = next;
+    // A report of ours is also a member we know.
+    for (const [k, r] of mine) known.set(k, { report: r, seenAt: now(), goneAt: null });
+    if (localSysids().join(',') !== before) needResync = true;
+    void run();
+  };
+
+  return {
+    update(h) {
+      if (h === host) return;
+      host = h;
+      factsSeq += 1;
+      void refresh(h, factsSeq).catch((e) => opts.log(`fleet: ${(e as Error).message}`));
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const w of watchers.values()) void w.cancel().catch(() => undefined);
+      // The lease is left to expire: peers then see "no report" for this host, as they should.
+      lease?.release();
+      client.close();
+    },
+  };
+}
