@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
     return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   }
+  if (cmd === '__facts') return (await import('./facts/privileged.js')).runFactsChild(edge);
   if (cmd === 'explain') {
     const json = rest[1] === '--json';
     const args = rest.slice(json ? 2 : 1);

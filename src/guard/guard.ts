@@ -6,6 +6,7 @@ import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { addSqlFacts, completeState, gatherFileFacts, snapshotProc } from '../facts/gather.js';
 import { candidatesFromCommand, resolveCommand, resolveProtected } from '../facts/resolve.js';
+import { elevationOf, factsForCommand } from '../facts/privileged.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { decide } from '../policy/decide.js';
 import { touchedByPaths } from '../policy/touch.js';
@@ -49,10 +50,17 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   // A command that only names paths (rm, restores) needs the full state of the clusters it
   // touches only: the others are read as identity and footprint (their state stays unknown).
   const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into');
-  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly }, snap);
+  const extra = candidatesFromCommand(parsed, edge.cwd);
+  let facts = gatherFileFacts({ config: loaded.config, edge, extra, state: !pathsOnly }, snap);
   trace('facts');
-  const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
-  if (pathsOnly) completeState(facts, touchedByPaths(command.ops, facts.clusters), snap, edge.now());
+  let command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
+  const elevated = elevationOf(parsed) !== null && edge.uid !== 0;
+  if (pathsOnly) completeState(facts, [...touchedByPaths(command.ops, facts.clusters), ...(elevated ? facts.clusters.filter((c) => c.footprintGaps?.length).map((c) => c.dataDir) : [])], snap, edge.now());
+  if (elevated) {
+    // Whose view decides: through sudo/su/runuser/doas, the facts as root reads them (docs/privilege.md).
+    const wide = factsForCommand(parsed, facts, { uid: edge.uid, userName: edge.userName, env: edge.env, cwd: edge.cwd, config: loaded.config, extra, mounts: snap.mounts, nowMs: edge.now().getTime(), interactive: edge.stdinIsTTY && edge.stderrIsTTY });
+    if (wide.privileged) command = resolveCommand(parsed, (facts = wide.facts), { cwd: edge.cwd, mounts: snap.mounts });
+  }
   trace('resolved');
   const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };
   let verdict = decide(command, facts, policy);

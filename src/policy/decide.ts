@@ -100,6 +100,22 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   return cell.verdict;
 }
 
+/** Clusters whose unread footprint `t` may reach (only when the command outranks the reader). */
+function gapTouched(t: ResolvedPath, facts: HostFacts, recursive: boolean): ClusterFacts[] {
+  if (!facts.readerOutranked) return [];
+  return facts.clusters.filter((c) => (c.footprintGaps?.length ?? 0) > 0 && touchedEntries(t, c, recursive).length === 0);
+}
+
+/** A cluster touched through the unknown part of its footprint: the `unknown` column unless known stopped. */
+function judgeGap(acc: Acc, row: 'remove' | 'write-into', c: ClusterFacts, what: string, host: string): VerdictKind {
+  if (c.running === false) return judgeCluster(acc, row, c, what, host);
+  const cell = TABLE[row].unknown;
+  acc.touched.add(c.dataDir);
+  if (cell.strong) acc.strong = true;
+  acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state: 'unknown', role: `${roleWords(c)}; footprint not fully readable`, how: howKnown(c), what, next: `safeops could not read this cluster's files with the privileges the command will have: allow it to read them (sudo -n for safeops, or run it as root), or run the watcher as root (its state.json carries every footprint). You are on ${host}.` });
+  return cell.verdict;
+}
+
 /** remove / write-into: targets against every footprint and protected path. */
 function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPath[], recursive: boolean, facts: HostFacts, config: PolicyConfig, what: string): VerdictKind {
   let worst: VerdictKind = 'allow';
@@ -113,6 +129,12 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
       if (entries.length === 0) continue;
       touchedAny = true;
       bump(judgeCluster(acc, row, c, `${what} ${t.arg}: ${entries.map((e) => relation(t, e)).join('; ')} of cluster ${clusterLabel(c)}`, facts.hostname));
+    }
+    // A footprint that could not be read, for a command that runs with more privilege than the
+    // reader: the target may lie in its unseen part (docs/privilege.md). Never smaller: unknown.
+    for (const c of gapTouched(t, facts, recursive)) {
+      touchedAny = true;
+      bump(judgeGap(acc, row, c, `${what} ${t.arg}, which may be part of cluster ${clusterLabel(c)}: its footprint is only partly known (${c.footprintGaps!.join('; ')}) and ${facts.readerOutranked}`, facts.hostname));
     }
     for (const p of config.protect) {
       if (!touchesPlace(t, p, recursive)) continue;
