@@ -5,6 +5,7 @@ import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
 import { trace } from './util/trace.js';
 import { runExplain, runGuard } from './guard/guard.js';
+import { escapeText } from './util/escape.js';
 
 const VERSION = '0.1.0';
 
@@ -71,12 +72,12 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // By name, not instanceof: the lazily loaded modules are a separate bundle with their own class.
     if (e instanceof UsageError || (e as Error)?.name === 'UsageError') {
-      process.stderr.write(`safeops: ${(e as Error).message}\nTry 'safeops --help'.\n`);
+      process.stderr.write(`safeops: ${escapeText((e as Error).message)}\nTry 'safeops --help'.\n`);
       process.exit(EXIT.usage);
     }
     // Fail closed: whatever broke, nothing was run.
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`safeops: internal error, nothing was run: ${msg}\n`);
+    process.stderr.write(`safeops: internal error, nothing was run: ${escapeText(msg)}\n`);
     if (process.env.SAFEOPS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     process.exit(EXIT.internal);
   },

@@ -19,6 +19,7 @@ import { findStateDir } from '../util/state-dir.js';
 import { trace } from '../util/trace.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from './color.js';
+import { escapeText, shellQuote } from '../util/escape.js';
 
 export interface GuardRequest {
   mode: 'tool' | 'sudo' | 'exec';
@@ -149,12 +150,12 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
     if (result.outcome === 'refused') return { outcome: 'refused', confirmation: { method: 'screen', matched: false, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
     return { outcome: result.outcome, confirmation: { method: 'screen', matched: false, typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in result ? result.signal : null };
   } catch (e) {
-    process.stderr.write(`safeops: the confirmation screen could not start (${(e as Error).message}); asking plainly.\n`);
+    process.stderr.write(`safeops: the confirmation screen could not start (${escapeText((e as Error).message)}); asking plainly.\n`);
   }
   const { askPlain } = await import('./confirm-plain.js');
   const { formatVerdict } = await import('./report.js');
-  const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
-  if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
+  const prompts = [{ question: `Type the host name (${escapeText(edge.shortHostname)}) to run it, anything else cancels: `, expected: edge.shortHostname }];
+  if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${escapeText(c.name)}): `, expected: c.name });
   const text = formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
   const typed = 'typed' in r ? r.typed : [];
@@ -204,7 +205,7 @@ function rolesSeen(facts: HostFacts, v: Verdict) {
 /** `safeops explain CMD…`: the decision and its reasons, nothing run, nothing logged. */
 export async function runExplain(req: GuardRequest & { json: boolean }, edge: Edge): Promise<number> {
   const loaded = loadConfig(edge.env);
-  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(escapeText(line) + '\n');
   const parsed = parse(req, edge.env);
   const ev = await evaluate(parsed, loaded, edge);
   if (req.json) {
@@ -215,7 +216,7 @@ export async function runExplain(req: GuardRequest & { json: boolean }, edge: Ed
   const title = ev.verdict.kind === 'allow' ? 'ALLOW' : ev.verdict.kind === 'confirm' ? (ev.verdict.strong ? 'CONFIRM (strong)' : 'CONFIRM') : 'REFUSE';
   const detail = ev.verdict.kind === 'allow' ? 'safeops would run it at once.' : ev.verdict.kind === 'confirm' ? 'safeops would ask for the host name first.' : 'safeops would refuse it.';
   process.stdout.write(formatVerdict(ev.verdict, { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stdoutIsTTY), title, detail }));
-  for (const n of parsed.notes) process.stdout.write(`  note: ${n}\n`);
+  for (const n of parsed.notes) process.stdout.write(`  note: ${escapeText(n)}\n`);
   return EXIT.ok;
 }
 
@@ -228,7 +229,7 @@ function auditId(edge: Edge): string {
 export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   trace('guard');
   const loaded = loadConfig(edge.env);
-  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(escapeText(line) + '\n');
   const parsed = parse(req, edge.env);
   trace('parsed');
   const id = auditId(edge);
@@ -240,7 +241,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
       appendAudit(logFile, { ...base, time: edge.now().toISOString(), ...rec });
       return true;
     } catch (e) {
-      process.stderr.write(`safeops: cannot write the audit log ${logFile}: ${(e as Error).message}\n`);
+      process.stderr.write(`safeops: cannot write the audit log ${escapeText(logFile)}: ${escapeText((e as Error).message)}\n`);
       return false;
     }
   };
@@ -267,9 +268,9 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     if (c.outcome !== 'confirmed') {
       const code = c.outcome === 'interrupted' ? EXIT.interrupted : c.outcome === 'declined' ? EXIT.declined : EXIT.refused;
       if (c.outcome === 'refused' && c.confirmation.method === 'none')
-        await say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM=${edge.shortHostname}).`);
+        await say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add ${shellQuote(`--confirm=${edge.shortHostname}`)} (or ${shellQuote(`SAFEOPS_CONFIRM=${edge.shortHostname}`)}).`);
       else if (c.outcome === 'refused') await say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
-      else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
+      else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${escapeText(edge.hostname)}.\n`);
       record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
       // After a hang-up the terminal is gone: leave by the signal itself (Node 20 can abort while
       // restoring a vanished tty at a normal exit), so nothing else is attempted.
@@ -303,7 +304,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath, versions);
   trace('binary');
   if (!file) {
-    process.stderr.write(`safeops: ${name}: command not found on PATH (safeops' own shims excluded)\n`);
+    process.stderr.write(`safeops: ${escapeText(name)}: command not found on PATH (safeops' own shims excluded)\n`);
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);
     return 127;
   }
@@ -320,7 +321,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   trace('spawn');
   const result = await runInherit(file, parsed.argv, { env: innerEnv });
   trace('child exited');
-  if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
+  if (result.error) process.stderr.write(`safeops: ${escapeText(String(result.error))}\n`);
   if (harmless) audit({ event: 'decision', decision: 'allow', strong: false, reasons: [], roles: [], confirmation, exitCode: result.code, signal: result.signal, ran: true });
   else audit({ event: 'exit', exitCode: result.code, signal: result.signal });
   trace('audited');
