@@ -53,8 +53,9 @@ function ansiC(ch: string): string {
   if (ch === '\t') return '\\t';
   if (ch === '\r') return '\\r';
   if (ch === '\x1b') return '\\E';
-  if (cp <= 0xff) return `\\x${hex(cp, 2)}`;
-  return `\\u${hex(cp, 4)}`;
+  if (cp <= 0x7f) return `\\x${hex(cp, 2)}`;
+  // Above ASCII: the UTF-8 bytes, which is what the file name holds (locale-independent, unlike \u).
+  return [...Buffer.from(ch, 'utf8')].map((b) => `\\x${hex(b, 2)}`).join('');
 }
 
 /**
