@@ -52,15 +52,17 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   // touches only: the others are read as identity and footprint (their state stays unknown).
   const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into');
   const extra = candidatesFromCommand(parsed, edge.cwd);
+  // Directories of root and the invoking user are trusted not to be swapped under the command (docs/races.md).
+  const trust = { uids: [0, edge.uid], gids: [0, process.getgid ? process.getgid() : 0] };
   let facts = gatherFileFacts({ config: loaded.config, edge, extra, state: !pathsOnly }, snap);
   trace('facts');
-  let command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
+  let command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts, trust });
   const elevated = elevationOf(parsed) !== null && edge.uid !== 0;
   if (pathsOnly) completeState(facts, [...touchedByPaths(command.ops, facts.clusters), ...(elevated ? facts.clusters.filter((c) => c.footprintGaps?.length).map((c) => c.dataDir) : [])], snap, edge.now());
   if (elevated) {
     // Whose view decides: through sudo/su/runuser/doas, the facts as root reads them (docs/privilege.md).
     const wide = factsForCommand(parsed, facts, { uid: edge.uid, userName: edge.userName, env: edge.env, cwd: edge.cwd, config: loaded.config, extra, mounts: snap.mounts, nowMs: edge.now().getTime(), interactive: edge.stdinIsTTY && edge.stderrIsTTY });
-    if (wide.privileged) command = resolveCommand(parsed, (facts = wide.facts), { cwd: edge.cwd, mounts: snap.mounts });
+    if (wide.privileged) command = resolveCommand(parsed, (facts = wide.facts), { cwd: edge.cwd, mounts: snap.mounts, trust });
   }
   trace('resolved');
   const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };

@@ -158,6 +158,12 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into', targets: ResolvedPat
       acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `config ${d.file}`, what: `safeops cannot tell which paths are protected: ${d.file}${d.key === '(file)' ? '' : ` key ${d.key}`}: ${d.message}`, next: 'Fix the config file (safeops status shows every problem); until then destructive commands ask first.' });
     }
   }
+  // A path another user can swap for a link to a data dir before the tool walks it (docs/races.md).
+  const racy = (recursive || row === 'write-into') && (facts.clusters.length > 0 || facts.unidentifiedPostmasters.length > 0) ? targets.filter((t) => t.swappable) : [];
+  for (const t of racy) {
+    bump('confirm');
+    acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: 'the path\'s directories', what: `${what} ${t.arg}, a path another user can change before it runs: ${t.swappable}`, next: 'That user can replace it with a link to a data directory between this check and the deletion. Remove it as that user, or move it into a directory only you control first.' });
+  }
   if ((recursive || row === 'write-into') && facts.unidentifiedPostmasters.length && targets.length) {
     bump('confirm');
     acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: 'running, data directory unknown', how: facts.unidentifiedPostmasters.map((u) => `pid ${u.pid}: ${u.why}`).join('; '), what: `${what} a tree that may hold the data of a running postgres safeops cannot locate`, next: 'Run safeops as root so it can see where every running server keeps its data.' });
