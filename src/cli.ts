@@ -60,7 +60,7 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       'list the clusters on this host with their live roles',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output (schema safeops.status/1)' }),
       async (a) => {
-        for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+        for (const line of formatConfigProblems(loaded)) process.stderr.write((await import('./util/escape.js')).escapeText(line) + '\n');
         const { runStatus } = await import('./commands/status.js');
         code = await runStatus({ json: Boolean(a.json) }, loaded, edge);
       },

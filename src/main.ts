@@ -5,6 +5,7 @@ import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
 import { trace } from './util/trace.js';
 import { runExplain, runGuard } from './guard/guard.js';
+import { escapeText } from './util/escape.js';
 
 // The build puts package.json's version here (SAFEOPS_RELEASE_VERSION overrides it: scripts/release.mjs).
 const VERSION = process.env.SAFEOPS_BUILD_VERSION ?? '0.1.0';
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
     return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
   }
+  if (cmd === '__facts') return (await import('./facts/privileged.js')).runFactsChild(edge);
   if (cmd === 'explain') {
     const json = rest[1] === '--json';
     const args = rest.slice(json ? 2 : 1);
@@ -84,12 +86,12 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // By name, not instanceof: the lazily loaded modules are a separate bundle with their own class.
     if (e instanceof UsageError || (e as Error)?.name === 'UsageError') {
-      process.stderr.write(`safeops: ${(e as Error).message}\nTry 'safeops --help'.\n`);
+      process.stderr.write(`safeops: ${escapeText((e as Error).message)}\nTry 'safeops --help'.\n`);
       process.exit(EXIT.usage);
     }
     // Fail closed: whatever broke, nothing was run.
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`safeops: internal error, nothing was run: ${msg}\n`);
+    process.stderr.write(`safeops: internal error, nothing was run: ${escapeText(msg)}\n`);
     if (process.env.SAFEOPS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     process.exit(EXIT.internal);
   },

@@ -120,6 +120,8 @@ export interface ResolvedPath {
   nonEmpty: boolean;
   /** For write-into: the command's working directory is inside this path. */
   cwdInside: boolean;
+  /** Set when another user could swap a component of the path before the tool walks it (docs/races.md). */
+  swappable?: string | null;
 }
 
 /** A cluster reference after resolution: which clusters (by data dir) it names. */

@@ -8,6 +8,7 @@ import { clusterState, roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from '../guard/color.js';
 import { ROLE_TEXT_COLOUR } from '../contract.js';
+import { escapeText as e } from '../util/escape.js';
 
 export const STATUS_SCHEMA = 'safeops.status/1';
 
@@ -82,32 +83,31 @@ function archivingText(c: ClusterFacts): string {
   return `ok (${a.archivedCount ?? 0} archived${a.readyCount ? `, ${a.readyCount} waiting` : ''})`;
 }
 
-/** Human table, one block per cluster (roles in words, colour only as an extra). */
+/** Human table, one block per cluster (roles in words, colour only as an extra). Host text is escaped. */
 export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1): string {
   const c = new Chalk({ level });
   const out: string[] = [];
-  out.push(c.bold(`Host ${facts.hostname}`) + ` — ${facts.clusters.length} cluster(s), observed ${facts.observedAt.slice(11, 19)} UTC`);
+  out.push(c.bold(`Host ${e(facts.hostname)}`) + ` — ${facts.clusters.length} cluster(s), observed ${facts.observedAt.slice(11, 19)} UTC`);
   for (const cl of facts.clusters) {
     const st = clusterState(cl);
     const paint = st === 'running-primary' ? c[ROLE_TEXT_COLOUR.primary].bold : st === 'running-standby' ? c[ROLE_TEXT_COLOUR.standby].bold : st === 'unknown' ? c[ROLE_TEXT_COLOUR.unknown].bold : c.dim;
     out.push('');
-    out.push(`${c.bold(cl.name)}  ${paint(roleWords(cl))}`);
-    out.push(`  data dir     ${cl.dataDir}${cl.version ? `  (PostgreSQL ${cl.version})` : ''}`);
-    for (const f of cl.footprint.filter((x) => x.kind !== 'data')) out.push(`  ${f.kind.padEnd(12)} ${f.path}${f.aliases.length ? `  (also at ${f.aliases.join(', ')})` : ''}`);
-    out.push(`  running      ${String(cl.running)}${cl.pid ? `  pid ${cl.pid}` : ''}${cl.port ? `  port ${cl.port}` : ''}  — ${cl.runningSource}`);
-    out.push(`  role from    ${cl.roleDetail}`);
-    out.push(`  replication  ${replicationText(cl)}`);
-    out.push(`  archiving    ${archivingText(cl)}`);
-    for (const p of cl.problems) out.push(c.yellow(`  ! ${p}`));
+    out.push(`${c.bold(e(cl.name))}  ${paint(roleWords(cl))}`);
+    out.push(`  data dir     ${e(cl.dataDir)}${cl.version ? `  (PostgreSQL ${e(cl.version)})` : ''}`);
+    for (const f of cl.footprint.filter((x) => x.kind !== 'data')) out.push(`  ${f.kind.padEnd(12)} ${e(f.path)}${f.aliases.length ? `  (also at ${e(f.aliases.join(', '))})` : ''}`);
+    out.push(`  running      ${String(cl.running)}${cl.pid ? `  pid ${cl.pid}` : ''}${cl.port ? `  port ${cl.port}` : ''}  — ${e(cl.runningSource)}`);
+    out.push(`  role from    ${e(cl.roleDetail)}`);
+    out.push(`  replication  ${e(replicationText(cl))}`);
+    out.push(`  archiving    ${e(archivingText(cl))}`);
+    for (const p of cl.problems) out.push(c.yellow(`  ! ${e(p)}`));
   }
-  if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + loaded.config.discovery.roots.join(', ') + ').');
-  for (const u of facts.unidentifiedPostmasters) out.push(c.yellow(`! postgres pid ${u.pid}: data directory unknown (${u.why})`));
-  // Processes that call themselves postgres but are none: apart, and their host-made strings tamed.
-  const tame = (x: string) => x.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-  for (const u of facts.suspectPostmasters ?? []) out.push(c.yellow(`! suspect postgres process pid ${u.pid} (uid ${u.uid ?? '?'}): not counted: ${tame(u.why)}`));
+  if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + e(loaded.config.discovery.roots.join(', ')) + ').');
+  for (const u of facts.unidentifiedPostmasters) out.push(c.yellow(`! postgres pid ${u.pid}: data directory unknown (${e(u.why)})`));
+  // Processes that call themselves postgres but are none: apart, their host-made strings escaped.
+  for (const u of facts.suspectPostmasters ?? []) out.push(c.yellow(`! suspect postgres process pid ${u.pid} (uid ${u.uid ?? '?'}): not counted: ${e(u.why)}`));
   if ((facts.suspectCount ?? 0) > (facts.suspectPostmasters ?? []).length) out.push(c.yellow(`! ... ${facts.suspectCount! - facts.suspectPostmasters!.length} more suspect postgres processes`));
-  for (const p of facts.problems) out.push(c.yellow(`! ${p}`));
-  for (const p of loaded.problems) out.push(c.yellow(`! config ${p.file}: ${p.key === '(file)' ? '' : `key ${p.key}: `}${p.message}`));
+  for (const p of facts.problems) out.push(c.yellow(`! ${e(p)}`));
+  for (const p of loaded.problems) out.push(c.yellow(`! config ${e(p.file)}: ${p.key === '(file)' ? '' : `key ${e(p.key)}: `}${e(p.message)}`));
   return out.join('\n') + '\n';
 }
 

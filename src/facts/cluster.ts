@@ -51,21 +51,30 @@ function readRecoveryConf(dataDir: string): 'standby' | 'recovery' | null | 'unk
 }
 
 /** A footprint entry with its ancestry ids and bind-mount aliases. */
-function entry(kind: FootprintEntry['kind'], p: string, mounts: Mount[], oid?: string): FootprintEntry {
+export function footprintEntry(kind: FootprintEntry['kind'], p: string, mounts: Mount[], oid?: string): FootprintEntry {
   const e: FootprintEntry = { kind, path: p, id: statId(p), chain: idChain(p), aliases: aliasesOf(p, mounts) };
   if (oid !== undefined) e.oid = oid;
   return e;
 }
 
 /** The data dir, the pg_wal symlink target, the tablespace targets, the Debian config dir. */
-function readFootprint(dataDir: string, mounts: Mount[], confDir: string | null, problems: string[]): FootprintEntry[] {
-  const fp: FootprintEntry[] = [entry('data', dataDir, mounts)];
+function readFootprint(dataDir: string, mounts: Mount[], confDir: string | null, problems: string[], gaps: string[]): FootprintEntry[] {
+  const fp: FootprintEntry[] = [footprintEntry('data', dataDir, mounts)];
   for (const wal of ['pg_wal', 'pg_xlog']) {
     const p = path.join(dataDir, wal);
     try {
-      if (fs.lstatSync(p).isSymbolicLink()) fp.push(entry('wal', canonical(p).real, mounts));
+      if (fs.lstatSync(p).isSymbolicLink()) {
+        const c = canonical(p);
+        fp.push(footprintEntry('wal', c.real, mounts));
+        if (!c.exists) gaps.push(`cannot resolve ${p} (its target is missing or not readable)`);
+      }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EACCES') problems.push(`cannot see ${p} (permission denied): a pg_wal on another disk would be missed`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        if (wal === 'pg_xlog' && gaps.length > 0) continue; // the same unreadable data dir, said once
+        problems.push(`cannot see ${p} (${code === 'EACCES' ? 'permission denied' : code ?? 'error'}): a pg_wal on another disk would be missed`);
+        gaps.push(`cannot read ${p} (${code ?? 'error'})`);
+      }
     }
   }
   const tbl = path.join(dataDir, 'pg_tblspc');
@@ -73,18 +82,24 @@ function readFootprint(dataDir: string, mounts: Mount[], confDir: string | null,
     for (const oid of fs.readdirSync(tbl)) {
       const link = path.join(tbl, oid);
       try {
-        if (fs.lstatSync(link).isSymbolicLink()) fp.push(entry('tablespace', canonical(link).real, mounts, oid));
+        if (fs.lstatSync(link).isSymbolicLink()) {
+          const c = canonical(link);
+          fp.push(footprintEntry('tablespace', c.real, mounts, oid));
+          if (!c.exists) gaps.push(`cannot resolve tablespace link ${link}`);
+        }
       } catch {
         problems.push(`cannot read tablespace link ${link}`);
+        gaps.push(`cannot read tablespace link ${link}`);
       }
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES') problems.push(`cannot list ${tbl} (permission denied): tablespaces on other disks would be missed`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') gaps.push(`cannot list ${tbl} (${code ?? 'error'})`);
   }
   if (confDir) {
     const c = canonical(confDir);
-    if (c.exists) fp.push(entry('config', c.real, mounts));
+    if (c.exists) fp.push(footprintEntry('config', c.real, mounts));
   }
   return fp;
 }
@@ -102,10 +117,12 @@ export interface ReadClusterContext {
   state?: boolean;
 }
 
-type Identity = Pick<ClusterFacts, 'dataDir' | 'id' | 'name' | 'debian' | 'discoveredBy' | 'version' | 'footprint' | 'owner' | 'observedAt' | 'problems'>;
+type Identity = Pick<ClusterFacts, 'dataDir' | 'id' | 'name' | 'debian' | 'discoveredBy' | 'version' | 'footprint' | 'footprintGaps' | 'owner' | 'observedAt' | 'problems'>;
 
 /** What a cluster is, whatever it is doing: identity, version and footprint. */
 function identity(dataDir: string, id: string | null, version: string | null, owner: ClusterFacts['owner'], problems: string[], ctx: ReadClusterContext): Identity {
+  const footprintGaps: string[] = [];
+  const footprint = readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems, footprintGaps);
   return {
     dataDir,
     id,
@@ -113,7 +130,8 @@ function identity(dataDir: string, id: string | null, version: string | null, ow
     debian: ctx.debian,
     discoveredBy: ctx.discoveredBy,
     version,
-    footprint: readFootprint(dataDir, ctx.mounts, ctx.debian?.confDir ?? null, problems),
+    footprint,
+    footprintGaps,
     owner,
     observedAt: ctx.now.toISOString(),
     problems,

@@ -12,6 +12,7 @@ import { canonical, exists, hasEntries, isUnder, rawPath } from './paths.js';
 import { readCmdline, readProcStat, isPostmasterArgv } from './proc.js';
 import { resolveStanzaPaths } from './pgbackrest-conf.js';
 import { filesCallPromote, resolveConnRef, resolveDevices, resolveSignalTargets, resolveUnmount } from './targets.js';
+import { swappableOn, type Trust } from './race.js';
 
 /** A protected path from the config, resolved like a footprint entry. */
 export interface ResolvedProtect extends ProtectedPath {
@@ -182,17 +183,26 @@ function resolveDests(dests: DestRef[], cwd: string, mounts: Mount[], cache: IdC
 }
 
 /** Turn a parsed command into the `command` decide() judges. */
-export function resolveCommand(parsed: ParsedCommand, facts: HostFacts, opts: { cwd: string; mounts: Mount[] }): Command {
+export function resolveCommand(parsed: ParsedCommand, facts: HostFacts, opts: { cwd: string; mounts: Mount[]; trust?: Trust }): Command {
   const cwd = parsed.cwd ? path.posix.resolve(opts.cwd, parsed.cwd) : opts.cwd;
   const cwdReal = canonical(cwd).real;
   const cache = new IdCache();
+  // Which targets another user could swap before the tool walks them (recursive tools only).
+  const memo = new Map<string, string | null>();
+  const racy = (targets: ResolvedPath[]): ResolvedPath[] => {
+    if (opts.trust) for (const t of targets) t.swappable = swappableOn(rawPath(t.arg, cwd), opts.trust, memo);
+    return targets;
+  };
   const ops: ResolvedOp[] = parsed.ops.map((op): ResolvedOp => {
     switch (op.type) {
       case 'remove':
-        return { type: 'remove', recursive: op.recursive, targets: op.paths.map((p) => resolvePath(p, cwd, opts.mounts, cache, cwdReal)) };
+        {
+          const targets = op.paths.map((p) => resolvePath(p, cwd, opts.mounts, cache, cwdReal));
+          return { type: 'remove', recursive: op.recursive, targets: op.recursive ? racy(targets) : targets };
+        }
       case 'write-into': {
         const { targets, unresolved } = resolveDests(op.dests, cwd, opts.mounts, cache, cwdReal);
-        return { type: 'write-into', tool: op.tool, targets, unresolved };
+        return { type: 'write-into', tool: op.tool, targets: racy(targets), unresolved };
       }
       case 'stop':
       case 'kill':

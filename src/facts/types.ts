@@ -79,6 +79,13 @@ export interface ClusterFacts {
   discoveredBy: Array<'proc' | 'debian' | 'scan' | 'config' | 'command' | 'watcher'>;
   version: string | null;
   footprint: FootprintEntry[];
+  /**
+   * Parts of the footprint that could not be read (EACCES on the data dir, its pg_wal link,
+   * pg_tblspc): the footprint may be larger than `footprint`. Absent or empty: complete.
+   * See docs/privilege.md: decide() treats such a cluster as touched by any path a more
+   * privileged command acts on.
+   */
+  footprintGaps?: string[];
 
   running: Tri;
   /** Why `running` is what it is ("pid 123 is a postgres process whose cwd is the data dir"). */
@@ -178,4 +185,10 @@ export interface HostFacts {
   lookedThrough?: string[];
   /** What the watcher knows of the replication sets of this host's clusters (src/fleet); the guard reads it from state.json. */
   fleet?: import('../fleet/types.js').FleetView | null;
+  /**
+   * Set when the command will run with privileges these facts were not read with (sudo/su/
+   * runuser/doas to another user, and no privileged read was possible): why, in words. Then a
+   * footprint gap may hide anything the command reaches (docs/privilege.md).
+   */
+  readerOutranked?: string;
 }

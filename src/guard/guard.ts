@@ -8,6 +8,7 @@ import { formatConfigProblems, type LoadedConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { addSqlFacts, completeState, gatherFileFacts, snapshotProc } from '../facts/gather.js';
 import { candidatesFromCommand, resolveCommand, resolveProtected } from '../facts/resolve.js';
+import { elevationOf, factsForCommand } from '../facts/privileged.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { decide } from '../policy/decide.js';
 import { touchedByPaths } from '../policy/touch.js';
@@ -21,6 +22,7 @@ import { trace } from '../util/trace.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from './color.js';
 import { addCautionFacts } from './caution-facts.js';
+import { escapeText, shellQuote } from '../util/escape.js';
 
 export interface GuardRequest {
   mode: 'tool' | 'sudo' | 'exec';
@@ -52,10 +54,19 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   // A command that only names paths (rm, restores) needs the full state of the clusters it
   // touches only: the others are read as identity and footprint (their state stays unknown).
   const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into' || op.type === 'write' || op.type === 'wal-fetch');
-  const facts = gatherFileFacts({ config: loaded.config, edge, extra: candidatesFromCommand(parsed, edge.cwd), state: !pathsOnly, probe: subtreeTargets(parsed.ops, parsed.cwd ? path.posix.resolve(edge.cwd, parsed.cwd) : edge.cwd) }, snap);
+  const extra = candidatesFromCommand(parsed, edge.cwd);
+  // Directories of root and the invoking user are trusted not to be swapped under the command (docs/races.md).
+  const trust = { uids: [0, edge.uid], gids: [0, process.getgid ? process.getgid() : 0] };
+  let facts = gatherFileFacts({ config: loaded.config, edge, extra, state: !pathsOnly, probe: subtreeTargets(parsed.ops, parsed.cwd ? path.posix.resolve(edge.cwd, parsed.cwd) : edge.cwd) }, snap);
   trace('facts');
-  const command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts });
-  if (pathsOnly) completeState(facts, touchedByPaths(command.ops, facts.clusters), snap, edge.now());
+  let command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts, trust });
+  const elevated = elevationOf(parsed) !== null && edge.uid !== 0;
+  if (pathsOnly) completeState(facts, [...touchedByPaths(command.ops, facts.clusters), ...(elevated ? facts.clusters.filter((c) => c.footprintGaps?.length).map((c) => c.dataDir) : [])], snap, edge.now());
+  if (elevated) {
+    // Whose view decides: through sudo/su/runuser/doas, the facts as root reads them (docs/privilege.md).
+    const wide = factsForCommand(parsed, facts, { uid: edge.uid, userName: edge.userName, env: edge.env, cwd: edge.cwd, config: loaded.config, extra, mounts: snap.mounts, nowMs: edge.now().getTime(), interactive: edge.stdinIsTTY && edge.stderrIsTTY });
+    if (wide.privileged) command = resolveCommand(parsed, (facts = wide.facts), { cwd: edge.cwd, mounts: snap.mounts, trust });
+  }
   trace('resolved');
   const policy = { protect: resolveProtected(loaded.config.protect, snap.mounts), degraded: loaded.protectionDegraded ? loaded.problems : [] };
   let verdict = decide(command, facts, policy);
@@ -149,12 +160,12 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
     if (result.outcome === 'refused') return { outcome: 'refused', confirmation: { method: 'screen', matched: false, typed }, verdict: result.verdict, facts: { ...ev.facts, clusters: mergeClusters(ev.facts.clusters, result.clusters) } };
     return { outcome: result.outcome, confirmation: { method: 'screen', matched: false, typed }, verdict: ev.verdict, facts: ev.facts, signal: 'signal' in result ? result.signal : null };
   } catch (e) {
-    process.stderr.write(`safeops: the confirmation screen could not start (${(e as Error).message}); asking plainly.\n`);
+    process.stderr.write(`safeops: the confirmation screen could not start (${escapeText((e as Error).message)}); asking plainly.\n`);
   }
   const { askPlain } = await import('./confirm-plain.js');
   const { formatVerdict } = await import('./report.js');
-  const prompts = [{ question: `Type the host name (${edge.shortHostname}) to run it, anything else cancels: `, expected: edge.shortHostname }];
-  if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${c.name}): `, expected: c.name });
+  const prompts = [{ question: `Type the host name (${escapeText(edge.shortHostname)}) to run it, anything else cancels: `, expected: edge.shortHostname }];
+  if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${escapeText(c.name)}): `, expected: c.name });
   const { withUpstreamWarnings } = await import('./upstream-warnings.js');
   const text = formatVerdict(await withUpstreamWarnings(ev.verdict), { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stderrIsTTY), title: 'CONFIRM', detail: 'this is legal but dangerous.' });
   const r = await askPlain(text, prompts);
@@ -205,7 +216,7 @@ function rolesSeen(facts: HostFacts, v: Verdict) {
 /** `safeops explain CMD…`: the decision and its reasons, nothing run, nothing logged. */
 export async function runExplain(req: GuardRequest & { json: boolean }, edge: Edge): Promise<number> {
   const loaded = loadConfig(edge.env);
-  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(escapeText(line) + '\n');
   const parsed = parse(req, edge.env);
   const ev = await evaluate(parsed, loaded, edge);
   if (req.json) {
@@ -217,7 +228,7 @@ export async function runExplain(req: GuardRequest & { json: boolean }, edge: Ed
   const detail = ev.verdict.kind === 'allow' ? 'safeops would run it at once.' : ev.verdict.kind === 'confirm' ? 'safeops would ask for the host name first.' : 'safeops would refuse it.';
   const { withUpstreamWarnings } = await import('./upstream-warnings.js');
   process.stdout.write(formatVerdict(await withUpstreamWarnings(ev.verdict), { host: edge.hostname, argv: parsed.argv, level: colorLevel(edge.env, edge.stdoutIsTTY), title, detail }));
-  for (const n of parsed.notes) process.stdout.write(`  note: ${n}\n`);
+  for (const n of parsed.notes) process.stdout.write(`  note: ${escapeText(n)}\n`);
   return EXIT.ok;
 }
 
@@ -230,7 +241,7 @@ function auditId(edge: Edge): string {
 export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   trace('guard');
   const loaded = loadConfig(edge.env);
-  for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+  for (const line of formatConfigProblems(loaded)) process.stderr.write(escapeText(line) + '\n');
   const parsed = parse(req, edge.env);
   trace('parsed');
   const id = auditId(edge);
@@ -242,7 +253,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
       appendAudit(logFile, { ...base, time: edge.now().toISOString(), ...rec });
       return true;
     } catch (e) {
-      process.stderr.write(`safeops: cannot write the audit log ${logFile}: ${(e as Error).message}\n`);
+      process.stderr.write(`safeops: cannot write the audit log ${escapeText(logFile)}: ${escapeText((e as Error).message)}\n`);
       return false;
     }
   };
@@ -270,9 +281,9 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
     if (c.outcome !== 'confirmed') {
       const code = c.outcome === 'interrupted' ? EXIT.interrupted : c.outcome === 'declined' ? EXIT.declined : EXIT.refused;
       if (c.outcome === 'refused' && c.confirmation.method === 'none')
-        await say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add --confirm=${edge.shortHostname} (or SAFEOPS_CONFIRM=${edge.shortHostname}).`);
+        await say(c.verdict, 'REFUSED', `this needs a typed confirmation and there is no terminal; nothing was run.\n  To confirm from a script, add ${shellQuote(`--confirm=${edge.shortHostname}`)} (or ${shellQuote(`SAFEOPS_CONFIRM=${edge.shortHostname}`)}).`);
       else if (c.outcome === 'refused') await say(c.verdict, 'REFUSED', 'the facts changed while the confirmation was open; nothing was run.');
-      else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${edge.hostname}.\n`);
+      else process.stderr.write(`safeops: ${c.outcome === 'declined' ? 'not confirmed' : 'interrupted'} — nothing was run on ${escapeText(edge.hostname)}.\n`);
       record(c.outcome === 'refused' ? 'refuse' : c.outcome, code, c.verdict, c.facts);
       // After a hang-up the terminal is gone: leave by the signal itself (Node 20 can abort while
       // restoring a vanished tty at a normal exit), so nothing else is attempted.
@@ -306,7 +317,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   const file = resolveBinary(name, edge.env, edge.cwd, req.selfPath, versions);
   trace('binary');
   if (!file) {
-    process.stderr.write(`safeops: ${name}: command not found on PATH (safeops' own shims excluded)\n`);
+    process.stderr.write(`safeops: ${escapeText(name)}: command not found on PATH (safeops' own shims excluded)\n`);
     record(ev.verdict.kind, 127, ev.verdict, ev.facts);
     return 127;
   }
@@ -323,7 +334,7 @@ export async function runGuard(req: GuardRequest, edge: Edge): Promise<number> {
   trace('spawn');
   const result = await runInherit(file, parsed.argv, { env: innerEnv });
   trace('child exited');
-  if (result.error) process.stderr.write(`safeops: ${result.error}\n`);
+  if (result.error) process.stderr.write(`safeops: ${escapeText(String(result.error))}\n`);
   // A harmless command (allowed, touching no cluster or protected path) is not audited: the
   // shells' fast path runs the same commands without safeops and writes nothing either
   // (docs/fast-path.md "Audit").

@@ -146,6 +146,22 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   return RANK[extra] > RANK[cell.verdict] ? extra : cell.verdict;
 }
 
+/** Clusters whose unread footprint `t` may reach (only when the command outranks the reader). */
+function gapTouched(t: ResolvedPath, facts: HostFacts, recursive: boolean): ClusterFacts[] {
+  if (!facts.readerOutranked) return [];
+  return facts.clusters.filter((c) => (c.footprintGaps?.length ?? 0) > 0 && touchedEntries(t, c, recursive).length === 0);
+}
+
+/** A cluster touched through the unknown part of its footprint: the `unknown` column unless known stopped. */
+function judgeGap(acc: Acc, row: 'remove' | 'write-into' | 'wal-fetch', c: ClusterFacts, what: string, host: string): VerdictKind {
+  if (c.running === false) return judgeCluster(acc, row, c, what, host);
+  const cell = TABLE[row].unknown;
+  acc.touched.add(c.dataDir);
+  if (cell.strong) acc.strong = true;
+  acc.reasons.push({ verdict: cell.verdict, cluster: c.name, dataDir: c.dataDir, state: 'unknown', role: `${roleWords(c)}; footprint not fully readable`, how: howKnown(c), what, next: `safeops could not read this cluster's files with the privileges the command will have: allow it to read them (sudo -n for safeops, or run it as root), or run the watcher as root (its state.json carries every footprint). You are on ${host}.` });
+  return cell.verdict;
+}
+
 /** remove / write-into: targets against every footprint and protected path. */
 function judgePaths(acc: Acc, row: 'remove' | 'write-into' | 'wal-fetch', targets: ResolvedPath[], recursive: boolean, facts: HostFacts, config: PolicyConfig, what: string, plain = false): VerdictKind {
   let worst: VerdictKind = 'allow';
@@ -159,6 +175,12 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into' | 'wal-fetch', target
       if (entries.length === 0) continue;
       touchedAny = true;
       bump(judgeCluster(acc, row, c, `${what} ${t.arg}: ${entries.map((e) => relation(t, e)).join('; ')} of cluster ${clusterLabel(c)}`, facts.hostname));
+    }
+    // A footprint that could not be read, for a command that runs with more privilege than the
+    // reader: the target may lie in its unseen part (docs/privilege.md). Never smaller: unknown.
+    for (const c of gapTouched(t, facts, recursive)) {
+      touchedAny = true;
+      bump(judgeGap(acc, row, c, `${what} ${t.arg}, which may be part of cluster ${clusterLabel(c)}: its footprint is only partly known (${c.footprintGaps!.join('; ')}) and ${facts.readerOutranked}`, facts.hostname));
     }
     for (const p of config.protect) {
       if (!touchesPlace(t, p, recursive)) continue;
@@ -187,6 +209,12 @@ function judgePaths(acc: Acc, row: 'remove' | 'write-into' | 'wal-fetch', target
       const d = config.degraded[0]!;
       acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `config ${d.file}`, what: `safeops cannot tell which paths are protected: ${d.file}${d.key === '(file)' ? '' : ` key ${d.key}`}: ${d.message}`, next: 'Fix the config file (safeops status shows every problem); until then destructive commands ask first.' });
     }
+  }
+  // A path another user can swap for a link to a data dir before the tool walks it (docs/races.md).
+  const racy = (recursive || (row === 'write-into' && !plain)) && (facts.clusters.length > 0 || facts.unidentifiedPostmasters.length > 0) ? targets.filter((t) => t.swappable) : [];
+  for (const t of racy) {
+    bump('confirm');
+    acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: 'the path\'s directories', what: `${what} ${t.arg}, a path another user can change before it runs: ${t.swappable}`, next: 'That user can replace it with a link to a data directory between this check and the deletion. Remove it as that user, or move it into a directory only you control first.' });
   }
   if ((recursive || (row === 'write-into' && !plain)) && facts.unidentifiedPostmasters.length && targets.length) {
     bump('confirm');

@@ -2,6 +2,7 @@
 // cluster, its role, how the role was known, and the safe next step.
 import type { ClusterFacts } from '../facts/types.js';
 import type { ClusterState } from './types.js';
+import { shellQuote as q } from '../util/escape.js';
 
 /** The decision-table column of a cluster (SPEC §2); unknown facts fall in the dangerous column. */
 export function clusterState(c: ClusterFacts): ClusterState {
@@ -48,7 +49,8 @@ export function howKnown(c: ClusterFacts): string {
 
 /** The command to stop this cluster, in the operator's own tools. */
 export function stopHint(c: ClusterFacts): string {
-  return c.debian ? `pg_ctlcluster ${c.debian.version} ${c.debian.name} stop` : `pg_ctl -D ${c.dataDir} stop`;
+  // Pasted as shown: every host string shell-quoted (docs/escaping.md).
+  return c.debian ? `pg_ctlcluster ${q(c.debian.version)} ${q(c.debian.name)} stop` : `pg_ctl -D ${q(c.dataDir)} stop`;
 }
 
 /** "15/main (/var/lib/postgresql/15/main)" */

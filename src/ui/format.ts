@@ -1,5 +1,6 @@
 // Pure text helpers for the confirmation screen: numbers, sizes, times, shell quoting, and
 // making untrusted text (paths, command output) safe to print on a terminal.
+import { escapeText, shellCommand, shellQuote } from '../util/escape.js';
 
 /** 12345 -> "12,345" (fixed, not locale-dependent: frames must not change with LANG). */
 export function formatCount(n: number): string {
@@ -38,35 +39,14 @@ export function clockTime(iso: string | null): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** One control character as the shell's $'...' would write it. */
-function escapeControl(ch: string): string {
-  const map: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\E', '\\': '\\\\', "'": "\\'" };
-  return map[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-}
-
-// C0 controls, DEL and C1 controls: they move the cursor or start escape sequences.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-
-/** One argument quoted for a POSIX shell, so that what is shown is exactly what runs. */
-export function quoteArg(a: string): string {
-  if (a === '') return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a)) return a;
-  // eslint-disable-next-line no-control-regex
-  if (CONTROL.test(a)) return `$'${a.replace(/[\x00-\x1f\x7f-\x9f\\']/g, escapeControl)}'`;
-  return `'${a.replace(/'/g, `'\\''`)}'`;
-}
+/** One argument quoted for a POSIX shell, so that what is shown is exactly what runs (src/util/escape.ts). */
+export const quoteArg = shellQuote;
 
 /** The whole command on one line, each argument shell-quoted. */
-export function formatCommand(argv: string[]): string {
-  return argv.map(quoteArg).join(' ');
-}
+export const formatCommand = shellCommand;
 
-/** Text from the host (a path, a cluster name) with control characters made visible. */
-export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Text from the host (a path, a cluster name) with control and invisible characters made visible. */
+export const printable = escapeText;
 
 /**
  * A command's output made safe to show inside the screen: escape sequences (its colours)

@@ -4,6 +4,7 @@ import { Text } from 'ink';
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Tone } from './roles.js';
 import { ROLE_TEXT_COLOUR } from '../contract.js';
+import { escapeText } from '../util/escape.js';
 
 export interface Theme {
   /** No escape sequences for colour or emphasis at all. */
@@ -29,8 +30,16 @@ export interface StyledProps {
   children?: ReactNode;
 }
 
-/** Text in a tone; in plain mode the same text with no styling. */
-export function Styled({ tone, bold, inverse, dim, wrap, children }: StyledProps) {
+/** String children escaped (src/util/escape.ts): no host text reaches the terminal raw, whoever forgot. */
+function safeChildren(children: ReactNode): ReactNode {
+  if (typeof children === 'string') return escapeText(children);
+  if (Array.isArray(children)) return children.map((c: unknown) => (typeof c === 'string' ? escapeText(c) : c)) as ReactNode;
+  return children;
+}
+
+/** Text in a tone; in plain mode the same text with no styling. Every string in it is escaped. */
+export function Styled({ tone, bold, inverse, dim, wrap, children: raw }: StyledProps) {
+  const children = safeChildren(raw);
   const { plain } = useTheme();
   if (plain) return <Text wrap={wrap}>{children}</Text>;
   return (

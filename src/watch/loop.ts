@@ -1,6 +1,7 @@
 // The watcher's loop: wires the chokidar adapter, the pure reducer and the effects (gather,
 // publish, notify the shells, log). All decisions are the reducer's; this file only runs them
 // and turns their outcome back into events.
+import { escapeText } from '../util/escape.js';
 import fs from 'node:fs';
 import { loadConfig, configFiles } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -26,7 +27,7 @@ export interface WatchOptions {
 
 /** Control bytes never reach the journal or a terminal (cluster names come from disk and SQL). */
 function cleanLine(line: string): string {
-  return line.replace(/[\x00-\x1f\x7f]/g, '?');
+  return escapeText(line);
 }
 
 export function stdoutLog(line: string): void {
