@@ -259,7 +259,7 @@ end
 # psql: only with "promote" in an argument or a script file (-f, --file); SQL typed at its
 # prompt or read from stdin is not seen (docs/shell-routing.md).
 function psql --description 'psql, guarded by safeops for promote and script files'
-    if string match -qr -- '^(.*promote.*|-[^-].*f.*|--file(=.*)?)$' (string lower -- $argv)
+    if string match -qr -- '^(.*promote.*|-[^-]*f.*|--file(=.*)?)$' (string lower -- $argv)
         __safeops_guard psql $argv
     else
         command psql $argv

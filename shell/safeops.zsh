@@ -181,7 +181,7 @@ function dd {
 function psql {
   local a
   for a in "$@"; do
-    case ${(L)a} in (*promote*|-[^-]*f*|--file|--file=*) __safeops_guard psql "$@"; return ;; esac
+    case ${(L)a} in (*promote*|-f*|-[^-]*f*|--file|--file=*) __safeops_guard psql "$@"; return ;; esac
   done
   \command psql "$@"
 }

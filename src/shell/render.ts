@@ -52,6 +52,22 @@ export interface InitOptions {
   mkfsTools?: readonly string[];
 }
 
+/**
+ * The commands each template wraps in a function that calls safeops (TOOLS.md; the templates
+ * spell them out, and test/unit/shell-render.test.ts checks they match). `find`, `dd`, `psql`
+ * and `kill` have a cheap pre-filter in the shell; `mkfs.*` follow `mkfsTools`.
+ */
+export const SHELL_GUARDED_TOOLS = [
+  'rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl',
+  'mv', 'cp', 'rsync', 'find', 'truncate', 'shred', 'dd', 'pg_dropcluster', 'pg_resetwal', 'pg_rewind', 'pg_upgrade',
+  'kill', 'pkill', 'killall', 'psql', 'reboot', 'shutdown', 'poweroff', 'halt', 'umount', 'mkfs', 'wipefs',
+] as const;
+/** Prefix commands routed through `safeops exec` when a word names a guarded tool (plus `sudo`, and `exec` by alias). */
+export const SHELL_PREFIX_COMMANDS = [
+  'nice', 'ionice', 'nohup', 'timeout', 'env', 'setsid', 'stdbuf', 'chrt', 'taskset', 'runuser', 'su', 'doas',
+  'xargs', 'flock', 'script', 'busybox', 'parallel', 'watch',
+] as const;
+
 /** A `mkfs.*` name that may become a shell function name. */
 export const MKFS_TOOL_RE = /^mkfs\.[A-Za-z0-9_]{1,32}$/;
 
