@@ -218,21 +218,41 @@ __safeops_find_dir() {
   local d
   __safeops_dir=''
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then
-    __safeops_dir=$SAFEOPS_STATE_DIR
+    if __safeops_dir_ok "$SAFEOPS_STATE_DIR"; then __safeops_dir=$SAFEOPS_STATE_DIR; fi
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
     # shellcheck disable=SC2016 # the literal marker, expanded here at run time
     if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
-      if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
+      # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+      if [[ ${XDG_RUNTIME_DIR:-} != /* || $EUID == 0 ]]; then continue; fi
       d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
     fi
-    if [[ -f $d/prompt ]]; then
+    if [[ -f $d/prompt ]] && __safeops_dir_ok "$d"; then
       __safeops_dir=$d
       return 0
     fi
   done
   return 0
+}
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us. bash
+# cannot see another owner without forking, so a user other than root also accepts the system
+# candidates baked in at init (/run/safeops: only root can create it in /run).
+__safeops_dir_ok() {
+  local c
+  if [[ ! -d $1 || -L $1 ]]; then
+    __safeops_why='state dir is not a directory'
+    return 1
+  fi
+  if [[ -O $1 ]]; then return 0; fi
+  if (( EUID != 0 )); then
+    for c in "${__safeops_state_dirs[@]}"; do
+      if [[ $c == "$1" ]]; then return 0; fi
+    done
+  fi
+  __safeops_why='state dir not owned by you or root'
+  return 1
 }
 
 # Parse the prompt file after its first two lines (DEVELOPERS.md); status 0 only when valid.
@@ -382,20 +402,24 @@ __safeops_register() {
   local -
   local dir=$1 reg stat rest
   local -a fields
-  reg=$dir/shells/$$
   # Registered by us before and still there (one stat): nothing to do.
-  if [[ $reg == "$__safeops_reg" && -O $reg ]]; then return 0; fi
-  if [[ -f $reg && -O $reg && ! -L $reg ]]; then return 0; fi
+  if [[ -n $__safeops_reg && $__safeops_reg == "$dir/shells/$$."* && -O $__safeops_reg && -f $__safeops_reg && ! -L $__safeops_reg ]]; then return 0; fi
   if [[ $- != *i* || ! -t 0 || ! -O /proc/$$/fd/0 ]]; then return 0; fi
-  if [[ ! -d $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi
-  # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
+  # A real directory, never a link to one (we would create files where it points); its
+  # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
+  if [[ ! -d $dir/shells || -L $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi
+  # `set -C` opens a name that does not exist with O_CREAT|O_EXCL (no link followed, no FIFO
+  # opened) but reopens an existing non-regular file: so the name is one nobody can plant in
+  # advance, <pid>.<64 random bits> (SRANDOM, bash 5.1+; older bash does not register).
+  if [[ -z ${SRANDOM:-} ]]; then return 0; fi
+  reg=$dir/shells/$$.$SRANDOM$SRANDOM
   if [[ -L $reg || -e $reg ]]; then return 0; fi
   if ! IFS= read -r stat </proc/$$/stat 2>/dev/null; then return 0; fi
   # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
   rest=${stat##*)}
   IFS=' ' read -r -a fields <<<"$rest"
   if [[ ! ${fields[19]:-} =~ ^[0-9]+$ ]]; then return 0; fi
-  set -C # O_EXCL: never follow a planted link, never write into an existing file
+  set -C # O_CREAT|O_EXCL on the fresh random name
   if { \builtin printf 'safeops-shell 1\npid %s\nstart %s\nshell bash\n' "$$" "${fields[19]}" >"$reg"; } 2>/dev/null; then
     __safeops_reg=$reg
   fi

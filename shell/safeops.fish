@@ -310,20 +310,49 @@ end
 function __safeops_find_dir
     set -g __safeops_dir ''
     if test -n "$SAFEOPS_STATE_DIR"
-        set __safeops_dir $SAFEOPS_STATE_DIR
+        __safeops_dir_ok $SAFEOPS_STATE_DIR; and set __safeops_dir $SAFEOPS_STATE_DIR
         return 0
     end
     for d in $__safeops_state_dirs
         if string match -q -- '$XDG_RUNTIME_DIR/*' $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
+            # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+            test "$__safeops_euid" != 0; or continue
             set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
         end
-        if test -f $d/prompt
+        if test -f $d/prompt; and __safeops_dir_ok $d
             set __safeops_dir $d
             return 0
         end
     end
     return 0
+end
+
+# Our effective uid, from /proc (fish has no $EUID); unknown counts as root, the strict case.
+set -g __safeops_euid 0
+while read -l __safeops_line
+    if string match -qr -- '^Uid:' $__safeops_line
+        set __safeops_euid (string split -n \t -- $__safeops_line)[3]
+        break
+    end
+end </proc/$fish_pid/status 2>/dev/null
+string match -qr -- '^[0-9]+$' "$__safeops_euid"; or set __safeops_euid 0
+set -e __safeops_line
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us. fish
+# cannot see another owner without forking, so a user other than root also accepts the system
+# candidates baked in at init (/run/safeops: only root can create it in /run).
+function __safeops_dir_ok --argument-names d
+    if not test -d "$d"; or test -L "$d"
+        set -g __safeops_why 'state dir is not a directory'
+        return 1
+    end
+    test -O "$d"; and return 0
+    if test "$__safeops_euid" != 0; and contains -- "$d" $__safeops_state_dirs
+        return 0
+    end
+    set -g __safeops_why 'state dir not owned by you or root'
+    return 1
 end
 
 # Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
@@ -553,7 +582,10 @@ function __safeops_register --argument-names dir
     end
     status is-interactive; or return 0
     test -t 0 -a -O /proc/$fish_pid/fd/0; or return 0
+    # A real directory, never a link to one (we would create files where it points); its
+    # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
     test -d $dir/shells -a -w $dir/shells -a -x $dir/shells; or return 0
+    test -L $dir/shells; and return 0
     # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
     if test -L $reg -o -e $reg
         return 0
@@ -562,7 +594,8 @@ function __safeops_register --argument-names dir
     # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
     set -l fields (string split -n ' ' -- (string replace -r -- '^.*\)' '' $stat))
     string match -qr -- '^[0-9]+$' "$fields[20]"; or return 0
-    # `>?` opens with O_EXCL: never follows a planted link, never writes an existing file.
+    # `>?` opens with O_CREAT|O_EXCL: never follows a planted link, never opens a FIFO or
+    # device, never writes an existing file (strace-checked in shell-registration.test.ts).
     begin
         printf 'safeops-shell 1\npid %s\nstart %s\nshell fish\n' $fish_pid $fields[20] >?$reg
     end 2>/dev/null

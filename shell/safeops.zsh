@@ -29,6 +29,9 @@ __safeops_alerts=()
 
 # sysread (bounded read), EPOCHSECONDS and a builtin rm for the exit hook; all ship with zsh.
 zmodload -F zsh/system b:sysread 2>/dev/null || :
+# sysopen/syswrite (a registration opened O_CREAT|O_EXCL|O_NOFOLLOW), zstat (owners): no fork.
+zmodload -F zsh/system b:sysopen b:syswrite 2>/dev/null || :
+zmodload -F zsh/stat b:zstat 2>/dev/null || :
 zmodload zsh/datetime 2>/dev/null || :
 zmodload -F zsh/files b:zf_rm 2>/dev/null || :
 
@@ -219,20 +222,39 @@ __safeops_find_dir() {
   local d
   __safeops_dir=''
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then
-    __safeops_dir=$SAFEOPS_STATE_DIR
+    __safeops_dir_ok $SAFEOPS_STATE_DIR && __safeops_dir=$SAFEOPS_STATE_DIR
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
     if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
-      [[ ${XDG_RUNTIME_DIR:-} == /* ]] || continue
+      # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+      [[ ${XDG_RUNTIME_DIR:-} == /* && $EUID != 0 ]] || continue
       d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
     fi
-    if [[ -f $d/prompt ]]; then
+    if [[ -f $d/prompt ]] && __safeops_dir_ok $d; then
       __safeops_dir=$d
       return 0
     fi
   done
   return 0
+}
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us or
+# by root, as zstat (zsh/stat, no fork) reports; without zstat, owned by us.
+__safeops_dir_ok() {
+  emulate -L zsh
+  local -A st
+  if [[ ! -d $1 || -L $1 ]]; then
+    __safeops_why='state dir is not a directory'
+    return 1
+  fi
+  if (( ${+builtins[zstat]} )) && zstat -H st -L -- $1 2>/dev/null; then
+    [[ $st[uid] == ($EUID|0) ]] && return 0
+  elif [[ -O $1 ]]; then
+    return 0
+  fi
+  __safeops_why='state dir not owned by you or root'
+  return 1
 }
 
 # Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
@@ -371,13 +393,16 @@ __safeops_refresh() {
 # SIGUSR1 when a role changes, and TRAPUSR1 redraws the prompt without a keypress.
 __safeops_register() {
   emulate -L zsh
-  setopt no_clobber
   local dir=$1 reg stat rest
   local -a fields
+  integer fd=-1 ok=1
   reg=$dir/shells/$$
   [[ -f $reg && -O $reg && ! -L $reg ]] && return 0
   [[ -o interactive && -t 0 && -O /proc/$$/fd/0 ]] || return 0
-  [[ -d $dir/shells && -w $dir/shells && -x $dir/shells ]] || return 0
+  # A real directory, never a link to one (we would create files where it points); its
+  # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
+  [[ -d $dir/shells && ! -L $dir/shells && -w $dir/shells && -x $dir/shells ]] || return 0
+  (( ${+builtins[sysopen]} && ${+builtins[syswrite]} )) || return 0
   # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
   [[ -L $reg || -e $reg ]] && return 0
   IFS= read -r stat 2>/dev/null </proc/$$/stat || return 0
@@ -385,10 +410,12 @@ __safeops_register() {
   rest=${stat##*\)}
   fields=(${=rest})
   [[ ${fields[20]:-} == <-> ]] || return 0
-  # no_clobber opens with O_EXCL: never follows a planted link, never writes an existing file.
-  if { \builtin print -r -- "safeops-shell 1"$'\n'"pid $$"$'\n'"start ${fields[20]}"$'\n'"shell zsh" >$reg } 2>/dev/null; then
-    __safeops_reg=$reg
-  fi
+  # O_CREAT|O_EXCL|O_NOFOLLOW: a planted link, FIFO or device is never opened (no_clobber
+  # would reopen a non-regular file), and nothing existing is written.
+  sysopen -w -o creat,excl,nofollow,cloexec -m 644 -u fd $reg 2>/dev/null || return 0
+  syswrite -o $fd "safeops-shell 1"$'\n'"pid $$"$'\n'"start ${fields[20]}"$'\n'"shell zsh"$'\n' 2>/dev/null && ok=0
+  \exec {fd}>&-
+  (( ok == 0 )) && __safeops_reg=$reg
   return 0
 }
 

@@ -36,8 +36,8 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       'print the shell integration (eval "$(safeops init bash)")',
       (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'], describe: 'bash, zsh or fish' }),
       async (a) => {
-        const { initScript } = await import('./commands/init.js');
-        process.stdout.write(initScript(String(a.shell), { config: loaded.config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
+        const { initOutput } = await import('./commands/init.js');
+        process.stdout.write(initOutput(String(a.shell), { loadConfig: () => loaded, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
       },
     )
     .command(
