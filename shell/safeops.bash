@@ -19,7 +19,7 @@ __safeops_want_title=__SAFEOPS_TITLE__
 __safeops_want_tmux=__SAFEOPS_TMUX__
 __safeops_want_color=__SAFEOPS_COLOR__
 # A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
-__safeops_guarded_re='(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)($|[^A-Za-z0-9_.-])'
+__safeops_guarded_re='(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])'
 # A bad byte in the state file: anything outside the label charset (printable ASCII subset)
 # and the newlines between lines. Listed, not ranges: ranges depend on the locale, and setting
 # LC_ALL=C at each prompt costs bash more than the whole rest of the hook.
@@ -257,26 +257,177 @@ __safeops_sudo_guarded() {
   return 1
 }
 
+# --- Routing (docs/shell-routing.md): prefix commands and the guarded tools of TOOLS.md. ---
+# A prefix command (nice, env, xargs, ...) runs through `safeops exec` when one of its words
+# names a guarded tool (also inside a `-c` string); otherwise the real one runs, and nothing
+# here forks. `command rm` stays the way around the guard; `time` is a keyword that runs our
+# functions itself (`time rm x` is guarded); `/usr/bin/time rm` is not (see the doc).
+__safeops_via() {
+  if [[ -n ${SAFEOPS_DISABLE:-} && ${SAFEOPS_DISABLE:-} != 0 ]]; then
+    \command "$@"
+    return
+  fi
+  if [[ ! -x __SAFEOPS_BIN__ ]]; then
+    \builtin printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ "$1" "$1" >&2
+    return 127
+  fi
+  __SAFEOPS_BIN__ exec -- "$@"
+}
+__safeops_route() {
+  if __safeops_sudo_guarded "$@"; then __safeops_via "$@"; else \command "$@"; fi
+}
+function nice { __safeops_route nice "$@"; }
+function ionice { __safeops_route ionice "$@"; }
+function nohup { __safeops_route nohup "$@"; }
+function timeout { __safeops_route timeout "$@"; }
+function env { __safeops_route env "$@"; }
+function setsid { __safeops_route setsid "$@"; }
+function stdbuf { __safeops_route stdbuf "$@"; }
+function chrt { __safeops_route chrt "$@"; }
+function taskset { __safeops_route taskset "$@"; }
+function runuser { __safeops_route runuser "$@"; }
+function su { __safeops_route su "$@"; }
+function doas { __safeops_route doas "$@"; }
+function xargs { __safeops_route xargs "$@"; }
+function flock { __safeops_route flock "$@"; }
+function script { __safeops_route script "$@"; }
+function busybox { __safeops_route busybox "$@"; }
+function parallel { __safeops_route parallel "$@"; }
+function watch { __safeops_route watch "$@"; }
+# `exec` is a builtin that a function cannot replace without breaking `exec >log` (a function's
+# redirections end with it): an alias (interactive shells only) sends `exec CMD...` here.
+# A guarded command runs as a child, so a refusal stays readable; redirections alone are
+# refused with a hint, never silently undone. `\exec` and `builtin exec` bypass the alias.
+__safeops_exec() {
+  if (( $# == 0 )); then
+    \builtin printf 'safeops: `exec` with only redirections cannot pass the safeops alias; type `\\exec ...` or `builtin exec ...`\n' >&2
+    return 2
+  fi
+  if __safeops_sudo_guarded "$@"; then
+    if [[ $1 == -* ]]; then
+      \builtin printf 'safeops: `exec %s` with a guarded tool was not run: run the command without exec (or with `safeops exec`)\n' "$1" >&2
+      return 2
+    fi
+    __safeops_via "$@"
+    return
+  fi
+  builtin exec "$@"
+}
+alias exec=__safeops_exec
+# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
+function mv { __safeops_guard mv "$@"; }
+function cp { __safeops_guard cp "$@"; }
+function rsync { __safeops_guard rsync "$@"; }
+function truncate { __safeops_guard truncate "$@"; }
+function shred { __safeops_guard shred "$@"; }
+function pg_dropcluster { __safeops_guard pg_dropcluster "$@"; }
+function pg_resetwal { __safeops_guard pg_resetwal "$@"; }
+function pg_rewind { __safeops_guard pg_rewind "$@"; }
+function pg_upgrade { __safeops_guard pg_upgrade "$@"; }
+function pkill { __safeops_guard pkill "$@"; }
+function killall { __safeops_guard killall "$@"; }
+function reboot { __safeops_guard reboot "$@"; }
+function shutdown { __safeops_guard shutdown "$@"; }
+function poweroff { __safeops_guard poweroff "$@"; }
+function halt { __safeops_guard halt "$@"; }
+function umount { __safeops_guard umount "$@"; }
+function mkfs { __safeops_guard mkfs "$@"; }
+function wipefs { __safeops_guard wipefs "$@"; }
+# mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
+__safeops_mkfs=(__SAFEOPS_MKFS_TOOLS__)
+for __safeops_t in "${__safeops_mkfs[@]}"; do
+  eval "function $__safeops_t { __safeops_guard $__safeops_t \"\$@\"; }"
+done
+unset __safeops_t __safeops_mkfs
+# find: only with an action that deletes or runs something.
+function find {
+  local a
+  for a in "$@"; do
+    case $a in -delete | -exec | -execdir | -ok | -okdir) __safeops_guard find "$@"; return ;; esac
+  done
+  \command find "$@"
+}
+# dd: only with an output file.
+function dd {
+  local a
+  for a in "$@"; do
+    case $a in of=*) __safeops_guard dd "$@"; return ;; esac
+  done
+  \command dd "$@"
+}
+# psql: only with "promote" in an argument or a script file (-f, --file); SQL typed at its
+# prompt or read from stdin is not seen (docs/shell-routing.md).
+function psql {
+  local a
+  for a in "$@"; do
+    case ${a,,} in *promote* | -f* | -[!-]*f* | --file | --file=*) __safeops_guard psql "$@"; return ;; esac
+  done
+  \command psql "$@"
+}
+# kill: job specs (%N) and listing stay the builtin (job control); everything else is judged.
+function kill {
+  if __safeops_kill_is_builtin "$@"; then builtin kill "$@"; else __safeops_guard kill "$@"; fi
+}
+__safeops_kill_is_builtin() {
+  local a sig=1
+  while (( $# > 0 )); do
+    a=$1
+    shift
+    if (( sig )); then
+      case $a in
+        -l | -L) return 0 ;;
+        -s | -n) shift; continue ;;
+        --) sig=0; continue ;;
+        -*) continue ;;
+      esac
+      sig=0
+    fi
+    [[ $a == %* ]] || return 1
+  done
+  return 0
+}
+# --- end of routing ---
+
 # The state dir: SAFEOPS_STATE_DIR, else the first candidate with a `prompt` file (or none).
 __safeops_find_dir() {
   local d
   __safeops_dir=''
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then
-    __safeops_dir=$SAFEOPS_STATE_DIR
+    if __safeops_dir_ok "$SAFEOPS_STATE_DIR"; then __safeops_dir=$SAFEOPS_STATE_DIR; fi
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
     # shellcheck disable=SC2016 # the literal marker, expanded here at run time
     if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
-      if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
+      # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+      if [[ ${XDG_RUNTIME_DIR:-} != /* || $EUID == 0 ]]; then continue; fi
       d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
     fi
-    if [[ -f $d/prompt ]]; then
+    if [[ -f $d/prompt ]] && __safeops_dir_ok "$d"; then
       __safeops_dir=$d
       return 0
     fi
   done
   return 0
+}
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us. bash
+# cannot see another owner without forking, so a user other than root also accepts the system
+# candidates baked in at init (/run/safeops: only root can create it in /run).
+__safeops_dir_ok() {
+  local c
+  if [[ ! -d $1 || -L $1 ]]; then
+    __safeops_why='state dir is not a directory'
+    return 1
+  fi
+  if [[ -O $1 ]]; then return 0; fi
+  if (( EUID != 0 )); then
+    for c in "${__safeops_state_dirs[@]}"; do
+      if [[ $c == "$1" ]]; then return 0; fi
+    done
+  fi
+  __safeops_why='state dir not owned by you or root'
+  return 1
 }
 
 # Parse the prompt file after its first two lines (DEVELOPERS.md); status 0 only when valid.
@@ -426,20 +577,24 @@ __safeops_register() {
   local -
   local dir=$1 reg stat rest
   local -a fields
-  reg=$dir/shells/$$
   # Registered by us before and still there (one stat): nothing to do.
-  if [[ $reg == "$__safeops_reg" && -O $reg ]]; then return 0; fi
-  if [[ -f $reg && -O $reg && ! -L $reg ]]; then return 0; fi
+  if [[ -n $__safeops_reg && $__safeops_reg == "$dir/shells/$$."* && -O $__safeops_reg && -f $__safeops_reg && ! -L $__safeops_reg ]]; then return 0; fi
   if [[ $- != *i* || ! -t 0 || ! -O /proc/$$/fd/0 ]]; then return 0; fi
-  if [[ ! -d $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi
-  # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
+  # A real directory, never a link to one (we would create files where it points); its
+  # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
+  if [[ ! -d $dir/shells || -L $dir/shells || ! -w $dir/shells || ! -x $dir/shells ]]; then return 0; fi
+  # `set -C` opens a name that does not exist with O_CREAT|O_EXCL (no link followed, no FIFO
+  # opened) but reopens an existing non-regular file: so the name is one nobody can plant in
+  # advance, <pid>.<64 random bits> (SRANDOM, bash 5.1+; older bash does not register).
+  if [[ -z ${SRANDOM:-} ]]; then return 0; fi
+  reg=$dir/shells/$$.$SRANDOM$SRANDOM
   if [[ -L $reg || -e $reg ]]; then return 0; fi
   if ! IFS= read -r stat </proc/$$/stat 2>/dev/null; then return 0; fi
   # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
   rest=${stat##*)}
   IFS=' ' read -r -a fields <<<"$rest"
   if [[ ! ${fields[19]:-} =~ ^[0-9]+$ ]]; then return 0; fi
-  set -C # O_EXCL: never follow a planted link, never write into an existing file
+  set -C # O_CREAT|O_EXCL on the fresh random name
   if { \builtin printf 'safeops-shell 1\npid %s\nstart %s\nshell bash\n' "$$" "${fields[19]}" >"$reg"; } 2>/dev/null; then
     __safeops_reg=$reg
   fi

@@ -293,31 +293,285 @@ end
 # sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
 function sudo --description 'sudo, guarded by safeops when it runs a guarded command'
     # A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
-    if string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)($|[^A-Za-z0-9_.-])' $argv
+    if string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])' $argv
         __safeops_guard sudo $argv
     else
         command sudo $argv
     end
 end
 
+# --- Routing (docs/shell-routing.md): prefix commands and the guarded tools of TOOLS.md. ---
+# A prefix command (nice, env, xargs, ...) runs through `safeops exec` when one of its words
+# names a guarded tool (also inside a `-c` string); otherwise the real one runs, and nothing
+# here forks. `command rm` stays the way around the guard; `time` is a keyword that runs our
+# functions itself (`time rm x` is guarded); `/usr/bin/time rm` is not (see the doc).
+function __safeops_is_guarded
+    string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])' $argv
+end
+function __safeops_via
+    if test -n "$SAFEOPS_DISABLE" -a "$SAFEOPS_DISABLE" != 0
+        command $argv
+        return $status
+    end
+    if not test -x __SAFEOPS_BIN__
+        printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ $argv[1] $argv[1] >&2
+        return 127
+    end
+    __SAFEOPS_BIN__ exec -- $argv
+end
+function __safeops_route
+    if __safeops_is_guarded $argv
+        __safeops_via $argv
+    else
+        command $argv
+    end
+end
+function nice --description 'nice, through safeops when it runs a guarded command'
+    __safeops_route nice $argv
+end
+function ionice --description 'ionice, through safeops when it runs a guarded command'
+    __safeops_route ionice $argv
+end
+function nohup --description 'nohup, through safeops when it runs a guarded command'
+    __safeops_route nohup $argv
+end
+function timeout --description 'timeout, through safeops when it runs a guarded command'
+    __safeops_route timeout $argv
+end
+function env --description 'env, through safeops when it runs a guarded command'
+    __safeops_route env $argv
+end
+function setsid --description 'setsid, through safeops when it runs a guarded command'
+    __safeops_route setsid $argv
+end
+function stdbuf --description 'stdbuf, through safeops when it runs a guarded command'
+    __safeops_route stdbuf $argv
+end
+function chrt --description 'chrt, through safeops when it runs a guarded command'
+    __safeops_route chrt $argv
+end
+function taskset --description 'taskset, through safeops when it runs a guarded command'
+    __safeops_route taskset $argv
+end
+function runuser --description 'runuser, through safeops when it runs a guarded command'
+    __safeops_route runuser $argv
+end
+function su --description 'su, through safeops when it runs a guarded command'
+    __safeops_route su $argv
+end
+function doas --description 'doas, through safeops when it runs a guarded command'
+    __safeops_route doas $argv
+end
+function xargs --description 'xargs, through safeops when it runs a guarded command'
+    __safeops_route xargs $argv
+end
+function flock --description 'flock, through safeops when it runs a guarded command'
+    __safeops_route flock $argv
+end
+function script --description 'script, through safeops when it runs a guarded command'
+    __safeops_route script $argv
+end
+function busybox --description 'busybox, through safeops when it runs a guarded command'
+    __safeops_route busybox $argv
+end
+function parallel --description 'parallel, through safeops when it runs a guarded command'
+    __safeops_route parallel $argv
+end
+function watch --description 'watch, through safeops when it runs a guarded command'
+    __safeops_route watch $argv
+end
+# `exec` is a keyword fish lets no function replace: an abbreviation turns a typed `exec`
+# (command position) into `__safeops_exec`, visibly. A guarded command runs as a child, so
+# a refusal stays readable. Pasted or sourced text is not expanded (docs/shell-routing.md).
+function __safeops_exec --description 'exec, through safeops when it runs a guarded command'
+    if __safeops_is_guarded $argv
+        if string match -q -- '-*' "$argv[1]"
+            printf 'safeops: `exec %s` with a guarded tool was not run: run the command without exec (or with `safeops exec`)\n' $argv[1] >&2
+            return 2
+        end
+        __safeops_via $argv
+        return $status
+    end
+    exec $argv
+end
+if status is-interactive
+    abbr -a -g exec __safeops_exec
+end
+# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
+function mv --description 'mv, guarded by safeops'
+    __safeops_guard mv $argv
+end
+function cp --description 'cp, guarded by safeops'
+    __safeops_guard cp $argv
+end
+function rsync --description 'rsync, guarded by safeops'
+    __safeops_guard rsync $argv
+end
+function truncate --description 'truncate, guarded by safeops'
+    __safeops_guard truncate $argv
+end
+function shred --description 'shred, guarded by safeops'
+    __safeops_guard shred $argv
+end
+function pg_dropcluster --description 'pg_dropcluster, guarded by safeops'
+    __safeops_guard pg_dropcluster $argv
+end
+function pg_resetwal --description 'pg_resetwal, guarded by safeops'
+    __safeops_guard pg_resetwal $argv
+end
+function pg_rewind --description 'pg_rewind, guarded by safeops'
+    __safeops_guard pg_rewind $argv
+end
+function pg_upgrade --description 'pg_upgrade, guarded by safeops'
+    __safeops_guard pg_upgrade $argv
+end
+function pkill --description 'pkill, guarded by safeops'
+    __safeops_guard pkill $argv
+end
+function killall --description 'killall, guarded by safeops'
+    __safeops_guard killall $argv
+end
+function reboot --description 'reboot, guarded by safeops'
+    __safeops_guard reboot $argv
+end
+function shutdown --description 'shutdown, guarded by safeops'
+    __safeops_guard shutdown $argv
+end
+function poweroff --description 'poweroff, guarded by safeops'
+    __safeops_guard poweroff $argv
+end
+function halt --description 'halt, guarded by safeops'
+    __safeops_guard halt $argv
+end
+function umount --description 'umount, guarded by safeops'
+    __safeops_guard umount $argv
+end
+function mkfs --description 'mkfs, guarded by safeops'
+    __safeops_guard mkfs $argv
+end
+function wipefs --description 'wipefs, guarded by safeops'
+    __safeops_guard wipefs $argv
+end
+# mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
+for __safeops_t in __SAFEOPS_MKFS_TOOLS__
+    function $__safeops_t --inherit-variable __safeops_t --description 'guarded by safeops'
+        __safeops_guard $__safeops_t $argv
+    end
+end
+set -e __safeops_t
+# find: only with an action that deletes or runs something.
+function find --description 'find, guarded by safeops when it deletes or runs something'
+    if string match -qr -- '^-(delete|exec|execdir|ok|okdir)$' $argv
+        __safeops_guard find $argv
+    else
+        command find $argv
+    end
+end
+# dd: only with an output file.
+function dd --description 'dd, guarded by safeops when it writes an output file'
+    if string match -q -- 'of=*' $argv
+        __safeops_guard dd $argv
+    else
+        command dd $argv
+    end
+end
+# psql: only with "promote" in an argument or a script file (-f, --file); SQL typed at its
+# prompt or read from stdin is not seen (docs/shell-routing.md).
+function psql --description 'psql, guarded by safeops for promote and script files'
+    if string match -qr -- '^(.*promote.*|-[^-]*f.*|--file(=.*)?)$' (string lower -- $argv)
+        __safeops_guard psql $argv
+    else
+        command psql $argv
+    end
+end
+# kill: job specs (%N) and listing stay with fish (job control); everything else is judged.
+function kill --description 'kill, guarded by safeops (job specs and -l stay with fish)'
+    set -l args $argv
+    if functions -q __fish_expand_pid_args
+        set args (__fish_expand_pid_args $argv)
+    end
+    if __safeops_kill_is_builtin $argv
+        command kill $args
+    else
+        __safeops_guard kill $args
+    end
+end
+function __safeops_kill_is_builtin
+    set -l sig 1
+    set -l skip 0
+    for a in $argv
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if test $sig = 1
+            switch $a
+                case -l -L
+                    return 0
+                case -s -n
+                    set skip 1
+                    continue
+                case --
+                    set sig 0
+                    continue
+                case '-*'
+                    continue
+            end
+            set sig 0
+        end
+        string match -q -- '%*' $a; or return 1
+    end
+    return 0
+end
+# --- end of routing ---
+
 # The state dir: SAFEOPS_STATE_DIR, else the first candidate with a `prompt` file (or none).
 function __safeops_find_dir
     set -g __safeops_dir ''
     if test -n "$SAFEOPS_STATE_DIR"
-        set __safeops_dir $SAFEOPS_STATE_DIR
+        __safeops_dir_ok $SAFEOPS_STATE_DIR; and set __safeops_dir $SAFEOPS_STATE_DIR
         return 0
     end
     for d in $__safeops_state_dirs
         if string match -q -- '$XDG_RUNTIME_DIR/*' $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
+            # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+            test "$__safeops_euid" != 0; or continue
             set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
         end
-        if test -f $d/prompt
+        if test -f $d/prompt; and __safeops_dir_ok $d
             set __safeops_dir $d
             return 0
         end
     end
     return 0
+end
+
+# Our effective uid, from /proc (fish has no $EUID); unknown counts as root, the strict case.
+set -g __safeops_euid 0
+while read -l __safeops_line
+    if string match -qr -- '^Uid:' $__safeops_line
+        set __safeops_euid (string split -n \t -- $__safeops_line)[3]
+        break
+    end
+end </proc/$fish_pid/status 2>/dev/null
+string match -qr -- '^[0-9]+$' "$__safeops_euid"; or set __safeops_euid 0
+set -e __safeops_line
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us. fish
+# cannot see another owner without forking, so a user other than root also accepts the system
+# candidates baked in at init (/run/safeops: only root can create it in /run).
+function __safeops_dir_ok --argument-names d
+    if not test -d "$d"; or test -L "$d"
+        set -g __safeops_why 'state dir is not a directory'
+        return 1
+    end
+    test -O "$d"; and return 0
+    if test "$__safeops_euid" != 0; and contains -- "$d" $__safeops_state_dirs
+        return 0
+    end
+    set -g __safeops_why 'state dir not owned by you or root'
+    return 1
 end
 
 # Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
@@ -547,7 +801,10 @@ function __safeops_register --argument-names dir
     end
     status is-interactive; or return 0
     test -t 0 -a -O /proc/$fish_pid/fd/0; or return 0
+    # A real directory, never a link to one (we would create files where it points); its
+    # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
     test -d $dir/shells -a -w $dir/shells -a -x $dir/shells; or return 0
+    test -L $dir/shells; and return 0
     # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
     if test -L $reg -o -e $reg
         return 0
@@ -556,7 +813,8 @@ function __safeops_register --argument-names dir
     # Field 22 (start time), counted after the last ')': comm may hold spaces and parentheses.
     set -l fields (string split -n ' ' -- (string replace -r -- '^.*\)' '' $stat))
     string match -qr -- '^[0-9]+$' "$fields[20]"; or return 0
-    # `>?` opens with O_EXCL: never follows a planted link, never writes an existing file.
+    # `>?` opens with O_CREAT|O_EXCL: never follows a planted link, never opens a FIFO or
+    # device, never writes an existing file (strace-checked in shell-registration.test.ts).
     begin
         printf 'safeops-shell 1\npid %s\nstart %s\nshell fish\n' $fish_pid $fields[20] >?$reg
     end 2>/dev/null

@@ -29,6 +29,9 @@ __safeops_alerts=()
 
 # sysread (bounded read), EPOCHSECONDS and a builtin rm for the exit hook; all ship with zsh.
 zmodload -F zsh/system b:sysread 2>/dev/null || :
+# sysopen/syswrite (a registration opened O_CREAT|O_EXCL|O_NOFOLLOW), zstat (owners): no fork.
+zmodload -F zsh/system b:sysopen b:syswrite 2>/dev/null || :
+zmodload -F zsh/stat b:zstat 2>/dev/null || :
 zmodload zsh/datetime 2>/dev/null || :
 zmodload -F zsh/files b:zf_rm 2>/dev/null || :
 
@@ -251,12 +254,145 @@ __safeops_sudo_guarded() {
   emulate -L zsh
   local w
   for w in "$@"; do
-    if [[ $w == (|*[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl)(|[^A-Za-z0-9_.-]*) ]]; then
+    if [[ $w == (|*[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs|mkfs.*|wipefs)(|[^A-Za-z0-9_.-]*) ]]; then
       return 0
     fi
   done
   return 1
 }
+
+# --- Routing (docs/shell-routing.md): prefix commands and the guarded tools of TOOLS.md. ---
+# A prefix command (nice, env, xargs, ...) runs through `safeops exec` when one of its words
+# names a guarded tool (also inside a `-c` string); otherwise the real one runs, and nothing
+# here forks. `command rm` stays the way around the guard; `time` is a keyword that runs our
+# functions itself (`time rm x` is guarded); `/usr/bin/time rm` is not (see the doc).
+__safeops_via() {
+  if [[ -n ${SAFEOPS_DISABLE:-} && ${SAFEOPS_DISABLE:-} != 0 ]]; then
+    \command "$@"
+    return
+  fi
+  if [[ ! -x __SAFEOPS_BIN__ ]]; then
+    \builtin printf 'safeops: %s is missing, so %s did not run (the guard is not installed). To run it anyway: SAFEOPS_DISABLE=1 %s ...\n' __SAFEOPS_BIN__ "$1" "$1" >&2
+    return 127
+  fi
+  __SAFEOPS_BIN__ exec -- "$@"
+}
+__safeops_route() {
+  if __safeops_sudo_guarded "$@"; then __safeops_via "$@"; else \command "$@"; fi
+}
+function nice { __safeops_route nice "$@"; }
+function ionice { __safeops_route ionice "$@"; }
+function nohup { __safeops_route nohup "$@"; }
+function timeout { __safeops_route timeout "$@"; }
+function env { __safeops_route env "$@"; }
+function setsid { __safeops_route setsid "$@"; }
+function stdbuf { __safeops_route stdbuf "$@"; }
+function chrt { __safeops_route chrt "$@"; }
+function taskset { __safeops_route taskset "$@"; }
+function runuser { __safeops_route runuser "$@"; }
+function su { __safeops_route su "$@"; }
+function doas { __safeops_route doas "$@"; }
+function xargs { __safeops_route xargs "$@"; }
+function flock { __safeops_route flock "$@"; }
+function script { __safeops_route script "$@"; }
+function busybox { __safeops_route busybox "$@"; }
+function parallel { __safeops_route parallel "$@"; }
+function watch { __safeops_route watch "$@"; }
+# `exec` is a precommand modifier that a function must not replace (`exec {fd}>&-` in
+# completion code would then be undone): an alias (interactive shells, code parsed after it)
+# sends `exec CMD...` here. A guarded command runs as a child, so a refusal stays readable;
+# redirections alone are refused with a hint. `\exec` and `builtin exec` bypass the alias.
+__safeops_exec() {
+  if (( $# == 0 )); then
+    \builtin printf 'safeops: `exec` with only redirections cannot pass the safeops alias; type `\\exec ...` or `builtin exec ...`\n' >&2
+    return 2
+  fi
+  if __safeops_sudo_guarded "$@"; then
+    if [[ $1 == -* ]]; then
+      \builtin printf 'safeops: `exec %s` with a guarded tool was not run: run the command without exec (or with `safeops exec`)\n' "$1" >&2
+      return 2
+    fi
+    __safeops_via "$@"
+    return
+  fi
+  builtin exec "$@"
+}
+# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
+function mv { __safeops_guard mv "$@"; }
+function cp { __safeops_guard cp "$@"; }
+function rsync { __safeops_guard rsync "$@"; }
+function truncate { __safeops_guard truncate "$@"; }
+function shred { __safeops_guard shred "$@"; }
+function pg_dropcluster { __safeops_guard pg_dropcluster "$@"; }
+function pg_resetwal { __safeops_guard pg_resetwal "$@"; }
+function pg_rewind { __safeops_guard pg_rewind "$@"; }
+function pg_upgrade { __safeops_guard pg_upgrade "$@"; }
+function pkill { __safeops_guard pkill "$@"; }
+function killall { __safeops_guard killall "$@"; }
+function reboot { __safeops_guard reboot "$@"; }
+function shutdown { __safeops_guard shutdown "$@"; }
+function poweroff { __safeops_guard poweroff "$@"; }
+function halt { __safeops_guard halt "$@"; }
+function umount { __safeops_guard umount "$@"; }
+function mkfs { __safeops_guard mkfs "$@"; }
+function wipefs { __safeops_guard wipefs "$@"; }
+# mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
+() {
+  local t
+  for t in "$@"; do functions[$t]="__safeops_guard $t \"\$@\""; done
+} __SAFEOPS_MKFS_TOOLS__
+# find: only with an action that deletes or runs something.
+function find {
+  local a
+  for a in "$@"; do
+    case $a in (-delete|-exec|-execdir|-ok|-okdir) __safeops_guard find "$@"; return ;; esac
+  done
+  \command find "$@"
+}
+# dd: only with an output file.
+function dd {
+  local a
+  for a in "$@"; do
+    case $a in (of=*) __safeops_guard dd "$@"; return ;; esac
+  done
+  \command dd "$@"
+}
+# psql: only with "promote" in an argument or a script file (-f, --file); SQL typed at its
+# prompt or read from stdin is not seen (docs/shell-routing.md).
+function psql {
+  local a
+  for a in "$@"; do
+    case ${(L)a} in (*promote*|-f*|-[^-]*f*|--file|--file=*) __safeops_guard psql "$@"; return ;; esac
+  done
+  \command psql "$@"
+}
+# kill: job specs (%N) and listing stay the builtin (job control); everything else is judged.
+function kill {
+  if __safeops_kill_is_builtin "$@"; then builtin kill "$@"; else __safeops_guard kill "$@"; fi
+}
+__safeops_kill_is_builtin() {
+  emulate -L zsh
+  local a
+  integer sig=1
+  while (( $# > 0 )); do
+    a=$1
+    shift
+    if (( sig )); then
+      case $a in
+        (-l|-L) return 0 ;;
+        (-s|-n) (( $# > 0 )) && shift; continue ;;
+        (--) sig=0; continue ;;
+        (-*) continue ;;
+      esac
+      sig=0
+    fi
+    [[ $a == %* ]] || return 1
+  done
+  return 0
+}
+# Last: the functions above were parsed before it.
+alias exec=__safeops_exec
+# --- end of routing ---
 
 # The state dir: SAFEOPS_STATE_DIR, else the first candidate with a `prompt` file (or none).
 __safeops_find_dir() {
@@ -264,20 +400,39 @@ __safeops_find_dir() {
   local d
   __safeops_dir=''
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then
-    __safeops_dir=$SAFEOPS_STATE_DIR
+    __safeops_dir_ok $SAFEOPS_STATE_DIR && __safeops_dir=$SAFEOPS_STATE_DIR
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
     if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
-      [[ ${XDG_RUNTIME_DIR:-} == /* ]] || continue
+      # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
+      [[ ${XDG_RUNTIME_DIR:-} == /* && $EUID != 0 ]] || continue
       d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
     fi
-    if [[ -f $d/prompt ]]; then
+    if [[ -f $d/prompt ]] && __safeops_dir_ok $d; then
       __safeops_dir=$d
       return 0
     fi
   done
   return 0
+}
+
+# A state dir this shell may read (docs/shell-routing.md): a real directory owned by us or
+# by root, as zstat (zsh/stat, no fork) reports; without zstat, owned by us.
+__safeops_dir_ok() {
+  emulate -L zsh
+  local -A st
+  if [[ ! -d $1 || -L $1 ]]; then
+    __safeops_why='state dir is not a directory'
+    return 1
+  fi
+  if (( ${+builtins[zstat]} )) && zstat -H st -L -- $1 2>/dev/null; then
+    [[ $st[uid] == ($EUID|0) ]] && return 0
+  elif [[ -O $1 ]]; then
+    return 0
+  fi
+  __safeops_why='state dir not owned by you or root'
+  return 1
 }
 
 # Parse and validate the prompt file (DEVELOPERS.md); status 0 only when valid and fresh.
@@ -416,13 +571,16 @@ __safeops_refresh() {
 # SIGUSR1 when a role changes, and TRAPUSR1 redraws the prompt without a keypress.
 __safeops_register() {
   emulate -L zsh
-  setopt no_clobber
   local dir=$1 reg stat rest
   local -a fields
+  integer fd=-1 ok=1
   reg=$dir/shells/$$
   [[ -f $reg && -O $reg && ! -L $reg ]] && return 0
   [[ -o interactive && -t 0 && -O /proc/$$/fd/0 ]] || return 0
-  [[ -d $dir/shells && -w $dir/shells && -x $dir/shells ]] || return 0
+  # A real directory, never a link to one (we would create files where it points); its
+  # owner is the state dir's (checked by __safeops_dir_ok), the only one who can create it.
+  [[ -d $dir/shells && ! -L $dir/shells && -w $dir/shells && -x $dir/shells ]] || return 0
+  (( ${+builtins[sysopen]} && ${+builtins[syswrite]} )) || return 0
   # Someone else's file (or a link) under our pid: leave it to the watcher, which deletes it.
   [[ -L $reg || -e $reg ]] && return 0
   IFS= read -r stat 2>/dev/null </proc/$$/stat || return 0
@@ -430,10 +588,12 @@ __safeops_register() {
   rest=${stat##*\)}
   fields=(${=rest})
   [[ ${fields[20]:-} == <-> ]] || return 0
-  # no_clobber opens with O_EXCL: never follows a planted link, never writes an existing file.
-  if { \builtin print -r -- "safeops-shell 1"$'\n'"pid $$"$'\n'"start ${fields[20]}"$'\n'"shell zsh" >$reg } 2>/dev/null; then
-    __safeops_reg=$reg
-  fi
+  # O_CREAT|O_EXCL|O_NOFOLLOW: a planted link, FIFO or device is never opened (no_clobber
+  # would reopen a non-regular file), and nothing existing is written.
+  sysopen -w -o creat,excl,nofollow,cloexec -m 644 -u fd $reg 2>/dev/null || return 0
+  syswrite -o $fd "safeops-shell 1"$'\n'"pid $$"$'\n'"start ${fields[20]}"$'\n'"shell zsh"$'\n' 2>/dev/null && ok=0
+  \exec {fd}>&-
+  (( ok == 0 )) && __safeops_reg=$reg
   return 0
 }
 

@@ -73,8 +73,8 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
         if (a.shell === undefined) {
           throw new UsageError('init: name your shell: bash, zsh or fish, e.g. eval "$(safeops init bash)" in ~/.bashrc, or safeops init fish | source');
         }
-        const { initScript } = await import('./commands/init.js');
-        process.stdout.write(initScript(String(a.shell), { config: loaded.config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
+        const { initOutput } = await import('./commands/init.js');
+        process.stdout.write(initOutput(String(a.shell), { loadConfig: () => loaded, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
       },
     )
     .command(

@@ -61,9 +61,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'init' && rest.length === 2 && ['bash', 'zsh', 'fish'].includes(rest[1]!)) {
     // `eval "$(safeops init bash)"` runs at every shell start: skip yargs (~45 ms) for it.
+    // initOutput never throws for a supported shell: a bad config still yields the guard (docs/shell-routing.md).
     const { loadConfig } = await import('./config/load.js');
-    const { initScript } = await import('./commands/init.js');
-    process.stdout.write(initScript(rest[1]!, { config: loadConfig(edge.env).config, env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
+    const { initOutput } = await import('./commands/init.js');
+    process.stdout.write(initOutput(rest[1]!, { loadConfig: () => loadConfig(edge.env), env: edge.env, stdoutIsTTY: edge.stdoutIsTTY, binPath: process.argv[1] ?? 'safeops' }));
     return EXIT.ok;
   }
   const { runCli } = await import('./cli.js');

@@ -48,7 +48,28 @@ export interface InitOptions {
   features: InitFeatures;
   /** No colour and no escape sequences at all (NO_COLOR, TERM=dumb); the text segment stays. */
   noColor: boolean;
+  /** `mkfs.*` tools found at init time, each wrapped like `mkfs` (names not matching MKFS_TOOL_RE are dropped). */
+  mkfsTools?: readonly string[];
 }
+
+/**
+ * The commands each template wraps in a function that calls safeops (TOOLS.md; the templates
+ * spell them out, and test/unit/shell-render.test.ts checks they match). `find`, `dd`, `psql`
+ * and `kill` have a cheap pre-filter in the shell; `mkfs.*` follow `mkfsTools`.
+ */
+export const SHELL_GUARDED_TOOLS = [
+  'rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl',
+  'mv', 'cp', 'rsync', 'find', 'truncate', 'shred', 'dd', 'pg_dropcluster', 'pg_resetwal', 'pg_rewind', 'pg_upgrade',
+  'kill', 'pkill', 'killall', 'psql', 'reboot', 'shutdown', 'poweroff', 'halt', 'umount', 'mkfs', 'wipefs',
+] as const;
+/** Prefix commands routed through `safeops exec` when a word names a guarded tool (plus `sudo`, and `exec` by alias). */
+export const SHELL_PREFIX_COMMANDS = [
+  'nice', 'ionice', 'nohup', 'timeout', 'env', 'setsid', 'stdbuf', 'chrt', 'taskset', 'runuser', 'su', 'doas',
+  'xargs', 'flock', 'script', 'busybox', 'parallel', 'watch',
+] as const;
+
+/** A `mkfs.*` name that may become a shell function name. */
+export const MKFS_TOOL_RE = /^mkfs\.[A-Za-z0-9_]{1,32}$/;
 
 const TEMPLATES: Record<ShellName, string> = { bash: bashTpl, zsh: zshTpl, fish: fishTpl };
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
@@ -106,6 +127,7 @@ function substitutions(shell: ShellName, opts: InitOptions): Map<string, string>
     ['__SAFEOPS_TITLE__', flag(opts.features.title)],
     ['__SAFEOPS_TMUX__', flag(opts.features.tmux)],
     ['__SAFEOPS_COLOR__', flag(!opts.noColor)],
+    ['__SAFEOPS_MKFS_TOOLS__', [...new Set(opts.mkfsTools ?? [])].filter((t) => MKFS_TOOL_RE.test(t)).map(q).join(' ')],
   ]);
   for (const key of [...PROMPT_ROLES, 'stale'] as const) {
     const color = opts.noColor ? null : key === 'none' ? opts.colors.none : opts.colors[key];

@@ -37,7 +37,12 @@ export interface NotifyReport {
   deleted: Array<{ name: string; reason: string }>;
   /** Entries left alone, and why. */
   skipped: Array<{ name: string; reason: string }>;
+  /** More entries than one pass handles: the rest waits for the next pass. */
+  truncated?: boolean;
 }
+
+/** shells/ directories whose flood was logged already (cleared once a pass sees them all). */
+const floodLogged = new Set<string>();
 
 /** What the notifier found about one entry of shells/: everything the planner decides from. */
 export interface RegistrationFacts {
@@ -61,6 +66,17 @@ export type NotifyAction =
   | { kind: 'skip'; reason: string };
 
 const PID_NAME = /^[1-9][0-9]{0,9}$/;
+/** A registration's name: the shell's pid, or `<pid>.<random digits>` (bash, whose `set -C`
+ *  is only safe on a name nobody can plant in advance: docs/shell-routing.md). */
+const REG_NAME = /^([1-9][0-9]{0,9})(?:\.[0-9]{1,40})?$/;
+/** The pid a registration's name stands for, or null when the name is no registration's. */
+export function registrationPid(name: string): number | null {
+  const m = REG_NAME.exec(name);
+  return m ? Number(m[1]) : null;
+}
+/** Per pass: entries read from shells/ and entries acted upon (the rest waits for later passes). */
+export const NOTIFY_READ_CAP = 4096;
+export const NOTIFY_ACT_CAP = 256;
 const PTS = /^\/dev\/pts\/[0-9]{1,9}$/;
 const MAX_REGISTRATION = 4096;
 const PROMPT_ROLE_SET: ReadonlySet<string> = new Set<PromptRole>(['primary', 'unknown', 'recovering', 'standby', 'stopped', 'none']);
@@ -117,7 +133,7 @@ export function parsePromptState(text: string): { role: PromptStyle; label: stri
 
 /** Decide what to do with one registration, from the facts alone (pure). */
 export function planNotification(f: RegistrationFacts): NotifyAction {
-  if (!PID_NAME.test(f.name)) return { kind: 'skip', reason: 'not a registration (the name is not a pid)' };
+  if (registrationPid(f.name) === null) return { kind: 'skip', reason: 'not a registration (the name is not a pid)' };
   switch (f.file.kind) {
     case 'gone':
       return { kind: 'skip', reason: 'gone' };
@@ -134,7 +150,7 @@ export function planNotification(f: RegistrationFacts): NotifyAction {
   }
   const reg = parseRegistration(f.file.text);
   if (!reg) return { kind: 'delete', reason: 'malformed registration' };
-  if (String(reg.pid) !== f.name) return { kind: 'delete', reason: `names pid ${reg.pid}, not ${f.name}` };
+  if (reg.pid !== registrationPid(f.name)) return { kind: 'delete', reason: `names pid ${reg.pid}, not ${f.name}` };
   if (f.proc.kind === 'dead') return { kind: 'delete', reason: 'the process is gone' };
   if (f.proc.kind === 'error') return { kind: 'skip', reason: `cannot read the process: ${f.proc.message}` };
   if (f.file.uid !== f.proc.uid) return { kind: 'delete', reason: `file owned by uid ${f.file.uid}, process by uid ${f.proc.uid}` };
@@ -200,8 +216,9 @@ export function gatherFacts(shellsDir: string, name: string): RegistrationFacts 
       fs.closeSync(fd);
     }
   })();
-  if (!PID_NAME.test(name)) return { name, file, proc: { kind: 'error', message: 'not a pid' }, tty: { kind: 'none', detail: 'not looked at' } };
-  const pid = Number(name);
+  const regPid = registrationPid(name);
+  if (regPid === null) return { name, file, proc: { kind: 'error', message: 'not a pid' }, tty: { kind: 'none', detail: 'not looked at' } };
+  const pid = regPid;
   const proc = ((): RegistrationFacts['proc'] => {
     try {
       const st = fs.statSync(`/proc/${pid}`);
@@ -272,9 +289,24 @@ export async function notifyShells(stateDir: string, opts: NotifyOptions): Promi
     if (errCode(e) !== 'ENOENT') log(`notify: cannot use ${shellsDir}: ${errCode(e)}`);
     return report;
   }
-  let names: string[];
+  // Bounded work per pass (issue 15 item 6): shells/ is world-writable, and 60,000 planted
+  // entries must not stall the watcher. Streamed, at most NOTIFY_READ_CAP names read and
+  // NOTIFY_ACT_CAP acted upon; the event loop gets a turn every 32 entries.
+  const names: string[] = [];
+  let more = false;
   try {
-    names = fs.readdirSync(shellsDir);
+    const dir = fs.opendirSync(shellsDir, { bufferSize: 128 });
+    try {
+      for (let ent = dir.readSync(); ent !== null; ent = dir.readSync()) {
+        if (names.length >= NOTIFY_READ_CAP) {
+          more = true;
+          break;
+        }
+        names.push(ent.name);
+      }
+    } finally {
+      dir.closeSync();
+    }
   } catch (e) {
     log(`notify: cannot list ${shellsDir}: ${errCode(e)}`);
     return report;
@@ -287,8 +319,26 @@ export async function notifyShells(stateDir: string, opts: NotifyOptions): Promi
   }
   const bytes = escapesFor(opts.colorFor(state.role), opts.titleFor(state.role, state.label));
 
+  let acted = 0;
+  let seen = 0;
   for (const name of names.sort()) {
-    if (name.startsWith('.')) continue; // a shell's temp file, or ours to ignore
+    if (++seen % 32 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (acted >= NOTIFY_ACT_CAP) {
+      more = true;
+      break;
+    }
+    acted++;
+    if (registrationPid(name) === null) {
+      // Nothing but registrations belongs here: a planted name is removed (unlink never
+      // follows a link), so a flood drains pass by pass instead of hiding real shells.
+      try {
+        fs.unlinkSync(path.join(shellsDir, name));
+        report.deleted.push({ name, reason: 'not a registration name' });
+      } catch (e) {
+        report.skipped.push({ name, reason: `not a registration name; cannot remove it: ${errCode(e)}` });
+      }
+      continue;
+    }
     const action = planNotification(gatherFacts(shellsDir, name));
     switch (action.kind) {
       case 'skip':
@@ -298,7 +348,7 @@ export async function notifyShells(stateDir: string, opts: NotifyOptions): Promi
         try {
           fs.unlinkSync(path.join(shellsDir, name));
           report.deleted.push({ name, reason: action.reason });
-          log(`notify: removed registration ${name}: ${action.reason}`);
+          if (report.deleted.length <= 8) log(`notify: removed registration ${name}: ${action.reason}`);
         } catch (e) {
           report.skipped.push({ name, reason: `${action.reason}; cannot remove it: ${errCode(e)}` });
         }
@@ -329,5 +379,12 @@ export async function notifyShells(stateDir: string, opts: NotifyOptions): Promi
       }
     }
   }
+  // Said once per flood, not once per pass (nor once per entry).
+  if (more && !floodLogged.has(shellsDir)) {
+    floodLogged.add(shellsDir);
+    log(`notify: ${shellsDir} holds more entries than one pass handles (${NOTIFY_ACT_CAP}); the rest waits for later passes (removed ${report.deleted.length} this pass)`);
+  } else if (!more) floodLogged.delete(shellsDir);
+  if (report.deleted.length > 8) log(`notify: removed ${report.deleted.length} registrations this pass (${report.deleted.length - 8} not listed)`);
+  report.truncated = more;
   return report;
 }

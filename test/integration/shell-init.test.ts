@@ -104,17 +104,31 @@ describe.each(SHELLS)('%s init script', (shell) => {
   test('without a terminal the segment is plain text, role word first, alerts after', async () => {
     const show = shell === 'fish' ? 'printf %s $__safeops_segment' : 'printf %s "$__safeops_segment"';
     const code = `${renderInit(shell, options())}\n${HOOK[shell]}\n${show}`;
+    fs.writeFileSync(path.join(stateDir, 'prompt'), promptText('primary', 'PRIMARY 15/main')); // a fresh heartbeat
     expect(await exec(strict(shell, code), { ...env, SAFEOPS_STATE_DIR: stateDir })).toEqual({
       code: 0,
       stdout: '[PRIMARY 15/main ⚠ archiving failing on 15/main] ',
       stderr: '',
     });
-    // The first candidate holding a prompt file wins: $XDG_RUNTIME_DIR/safeops here.
+    // Root ignores $XDG_RUNTIME_DIR (after `su` without `-` it is still a user's: issue 15).
     const xdg = path.join(tmp, `xdg-${shell}`);
     fs.mkdirSync(path.join(xdg, 'safeops'), { recursive: true });
     fs.writeFileSync(path.join(xdg, 'safeops', 'prompt'), promptText('standby', 'standby 15/replica'));
-    const r = await exec(strict(shell, code), { ...env, XDG_RUNTIME_DIR: xdg, LANG: 'C' });
-    expect(r).toEqual({ code: 0, stdout: '[standby 15/replica ! archiving failing on 15/main] ', stderr: '' });
+    const asRoot = await exec(strict(shell, code), { ...env, XDG_RUNTIME_DIR: xdg, LANG: 'C' });
+    expect(asRoot).toEqual({ code: 0, stdout: '[STALE (watcher not running)] ', stderr: '' });
+    // A user's shell reads its own: the first candidate holding a prompt file wins.
+    const userXdg = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-xdg-'));
+    try {
+      fs.chmodSync(userXdg, 0o755);
+      fs.mkdirSync(path.join(userXdg, 'safeops'));
+      fs.writeFileSync(path.join(userXdg, 'safeops', 'prompt'), promptText('standby', 'standby 15/replica'));
+      for (const f of [userXdg, path.join(userXdg, 'safeops'), path.join(userXdg, 'safeops', 'prompt')]) fs.chownSync(f, 65534, 65534);
+      const asUser = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...strict(shell, code)];
+      const r = await exec(asUser, { ...env, HOME: userXdg, XDG_CONFIG_HOME: userXdg, XDG_DATA_HOME: userXdg, XDG_CACHE_HOME: userXdg, XDG_RUNTIME_DIR: userXdg, LANG: 'C' });
+      expect(r).toEqual({ code: 0, stdout: '[standby 15/replica ! archiving failing on 15/main] ', stderr: '' });
+    } finally {
+      fs.rmSync(userXdg, { recursive: true, force: true });
+    }
     const none = await exec(strict(shell, code), env);
     expect(none.stdout).toBe('[STALE (watcher not running)] ');
   });
@@ -159,6 +173,7 @@ describe.each(SHELLS)('%s init script', (shell) => {
 
   test('loading twice changes nothing; the user\'s hooks, traps and $? are kept', async () => {
     const script = renderInit(shell, options());
+    fs.writeFileSync(path.join(stateDir, 'prompt'), promptText('primary', 'PRIMARY 15/main')); // a fresh heartbeat
     const code = {
       bash: `trap 'echo "it'\\''s bye"' EXIT\nPROMPT_COMMAND=user_hook\n${script}\n${script}\nPS1='$ '\n${HOOK.bash}\n${HOOK.bash}\ndeclare -p PROMPT_COMMAND PS1\n`,
       zsh: `precmd() { :; }\n${script}\n${script}\nprint -r -- $precmd_functions $zshexit_functions\n(exit 3) || { __safeops_precmd; echo "rc:$?"; }\n`,

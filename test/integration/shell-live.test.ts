@@ -33,6 +33,11 @@ function publish(stateDir: string, body: string): void {
 }
 
 const registration = (pid: number, start: string, shell: string) => `safeops-shell 1\npid ${pid}\nstart ${start}\nshell ${shell}\n`;
+/** The registration file of `pid` in shells/ (`<pid>` or `<pid>.<random>`), if any. */
+const regFile = (shellsDir: string, pid: number): string | undefined => {
+  const name = fs.readdirSync(shellsDir).find((n) => n === String(pid) || n.startsWith(`${pid}.`));
+  return name === undefined ? undefined : path.join(shellsDir, name);
+};
 const startOf = (pid: number) => startTimeFromStat(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'))!;
 
 describe('planNotification (pure)', () => {
@@ -160,7 +165,7 @@ describe('notifyShells with real shells in tmux', () => {
     }
     for (const [shell, p] of panes) {
       await waitFor(`${shell}: standby prompt`, () => server.capture(p.target).includes('standby 15/replica'), 8000, () => server.capture(p.target));
-      await waitFor(`${shell}: registration`, () => fs.existsSync(path.join(shellsDir, String(p.pid))), 5000);
+      await waitFor(`${shell}: registration`, () => regFile(shellsDir, p.pid), 5000);
     }
   });
 
@@ -172,7 +177,10 @@ describe('notifyShells with real shells in tmux', () => {
 
   test('each shell registered itself as the contract says', () => {
     for (const [shell, p] of panes) {
-      const text = fs.readFileSync(path.join(shellsDir, String(p.pid)), 'utf8');
+      // zsh and fish: shells/<pid> (opened O_EXCL); bash: shells/<pid>.<random> (docs/shell-routing.md).
+      const name = path.basename(regFile(shellsDir, p.pid)!);
+      expect(name).toMatch(shell === 'bash' ? new RegExp(`^${p.pid}\\.[0-9]{2,}$`) : new RegExp(`^${p.pid}$`));
+      const text = fs.readFileSync(path.join(shellsDir, name), 'utf8');
       expect(parseRegistration(text)).toEqual({ pid: p.pid, start: startOf(p.pid), shell });
     }
   });
@@ -222,7 +230,7 @@ describe('notifyShells with real shells in tmux', () => {
     // The shells are still alive and registered.
     for (const p of panes.values()) {
       expect(server.tmux('display-message', '-p', '-t', p.target, '#{pane_dead}').trim()).toBe('0');
-      expect(fs.existsSync(path.join(shellsDir, String(p.pid)))).toBe(true);
+      expect(regFile(shellsDir, p.pid)).toBeDefined();
     }
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { initOptions, initScript } from '../../src/commands/init.js';
 import { defaultConfig } from '../../src/config/schema.js';
-import { DEFAULT_STATE_DIRS, SHELLS, quoteFor, renderInit, sgrFor, type InitOptions, type ShellName } from '../../src/shell/render.js';
+import { DEFAULT_STATE_DIRS, SHELLS, SHELL_GUARDED_TOOLS, SHELL_PREFIX_COMMANDS, quoteFor, renderInit, sgrFor, type InitOptions, type ShellName } from '../../src/shell/render.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const FEATURES = ['prompt', 'background', 'title', 'tmux'] as const;
@@ -62,8 +62,12 @@ describe.each(SHELLS)('renderInit(%s)', (shell) => {
     // Every guarded command is a function, and nothing else is defined outside __safeops_*.
     const defined = [...script.matchAll(shell === 'fish' ? /^function (\S+)/gm : /^(?:function )?([^\s(]+)(?: \{|\(\) \{)/gm)].map((m) => m[1]!);
     expect(defined.filter((n) => !n.startsWith('__safeops_') && n !== 'TRAPUSR1').sort()).toEqual(
-      ['pg_basebackup', 'pg_ctl', 'pg_ctlcluster', 'pgbackrest', 'rm', 'sudo', 'systemctl', 'wal-g'].sort(),
+      [...SHELL_GUARDED_TOOLS, ...SHELL_PREFIX_COMMANDS, 'sudo'].sort(),
     );
+    // The word a prefix command is routed on: every guarded tool, in the template's own pattern.
+    const lines = script.split('\n').filter((l) => l.includes('(rm|pg_ctl|pg_ctlcluster|'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) for (const t of SHELL_GUARDED_TOOLS) expect(line, t).toMatch(new RegExp(`[(|]${t}[|()]`));
   });
 
   test('rendering is deterministic and the colours come from the options', () => {
