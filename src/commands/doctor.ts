@@ -348,13 +348,16 @@ export async function doctorReport(opts: DoctorOptions, loaded: LoadedConfig, ed
   const reports = await Promise.all(
     clusters.map(async (c): Promise<ClusterReport> => {
       const checks = factChecks(c, loaded, nowMs);
-      const session = await openDoctorSession(c, loaded, edge.userName);
+      const session = await openDoctorSession(c, loaded, edge.userName).catch(() => null);
       try {
         const asUser = isRoot && c.owner && c.owner.uid !== 0 && c.owner.name ? c.owner.name : null;
         checks.push(...(await toolChecks(c, await commandsOf(c, session), opts, nowMs, asUser)));
         if (opts.probe && c.running === true && c.role === 'primary' && c.archiving && c.archiving.mode !== 'off') {
           checks.push(session ? await probe(session, c, opts.probeTimeoutMs) : fail('probe', 'no SQL session for the probe', 'run as root or the cluster\'s owner'));
         }
+      } catch (e) {
+        // Fail closed: a check that broke is a failure, not a silent ok.
+        checks.push(fail('internal', `doctor could not finish its checks: ${e instanceof Error ? e.message : String(e)}`, 'run again with SAFEOPS_DEBUG=1 and report it'));
       } finally {
         await session?.end();
       }
