@@ -184,7 +184,7 @@ export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => 
         c.problems.push(sql.error);
         if (how.extra) {
           // No SQL: the `.ready` backlog's age is still known from the directory (as root).
-          const { archiveHealthFromDir } = await import('./archive.js');
+          const { archiveHealthFromDir } = await import('./sql.js'); // lazy, with pg: never in the guard's core
           const health = archiveHealthFromDir(c.dataDir, c.pid);
           if (health) c.archiving = { mode: null, archivedCount: null, failedCount: null, lastArchivedAt: null, lastFailedAt: null, lastFailedWal: null, failing: false, readyCount: health.readyCount, health };
         }

@@ -6,6 +6,8 @@ import { parseConninfo } from './pgconf.js';
 import { ownerIds, readArchiveHealth, type ArchiveHealth } from './archive.js';
 import { readWalDisk, type WalDiskFacts } from './wal-disk.js';
 
+export { archiveHealthFromDir } from './archive.js';
+
 export interface SqlOptions {
   /** Roles to try in order (peer auth: the first that the server accepts). */
   users: string[];
