@@ -15,7 +15,7 @@ import { bytesText } from '../facts/wal-disk.js';
 import { unwrapPrefixes } from '../command/prefixes.js';
 import { roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
-import { hostStatus } from './status.js';
+import { addSqlFacts, gatherFileFacts } from '../facts/gather.js';
 
 export const DOCTOR_SCHEMA = 'safeops.doctor/1';
 
@@ -166,7 +166,21 @@ export function toolsIn(command: string, from: string, cwd: string, pathVar: str
   return out;
 }
 
-function run(argv: string[], env: Record<string, string>, asUser: string | null, timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
+type RunResult = { code: number; stdout: string; stderr: string };
+/** One run per distinct command line: clusters sharing a repository (a primary and its standby) ask once. */
+const runs = new Map<string, Promise<RunResult>>();
+
+function run(argv: string[], env: Record<string, string>, asUser: string | null, timeoutMs = 30_000): Promise<RunResult> {
+  const key = JSON.stringify([argv, env, asUser]);
+  let p = runs.get(key);
+  if (!p) {
+    p = runOnce(argv, env, asUser, timeoutMs);
+    runs.set(key, p);
+  }
+  return p;
+}
+
+function runOnce(argv: string[], env: Record<string, string>, asUser: string | null, timeoutMs: number): Promise<RunResult> {
   const full = asUser ? ['runuser', '-u', asUser, '--', ...argv] : argv;
   return new Promise((resolve) => {
     execFile(full[0]!, full.slice(1), { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 8 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
@@ -211,6 +225,12 @@ async function toolChecks(c: ClusterFacts, commands: Array<{ name: string; value
   const tools: Tool[] = [];
   for (const cmd of commands) for (const t of toolsIn(cmd.value, cmd.name, c.dataDir, pathVar)) if (!tools.some((x) => x.program === t.program && x.options.join() === t.options.join())) tools.push(t);
   const versions = new Set<string>();
+  // Start every tool call at once (they are independent); results are read in order below.
+  for (const t of tools) {
+    void run(t.kind === 'wal-g' ? [t.program, '--version'] : [t.program, 'version'], t.env, asUser);
+    if (t.kind === 'pgbackrest') void run([t.program, ...t.options.filter((o) => /^--(config|config-path|config-include-path|stanza|repo[0-9]*-)/.test(o)), '--output=json', 'info'], t.env, asUser, 60_000);
+    else void run([t.program, ...t.options.filter((o) => /^--(config|turbo)/.test(o)), 'backup-list', '--json', '--detail'], t.env, asUser, 60_000);
+  }
   for (const t of tools) {
     if (!versions.has(t.program)) {
       versions.add(t.program);
@@ -341,9 +361,14 @@ function selectClusters(facts: HostFacts, wanted: string[]): { clusters: Cluster
 }
 
 export async function doctorReport(opts: DoctorOptions, loaded: LoadedConfig, edge: Edge, facts?: HostFacts): Promise<DoctorReport> {
-  const host = facts ?? (await hostStatus(loaded, edge));
+  // SQL only for the clusters asked about (all by default).
+  const host = facts ?? gatherFileFacts({ config: loaded.config, edge });
   const nowMs = edge.now().getTime();
   const { clusters, problems } = selectClusters(host, opts.clusters);
+  if (!facts) {
+    const chosen = new Set(clusters.map((c) => c.dataDir));
+    await addSqlFacts(host, (c) => chosen.has(c.dataDir), loaded.config, edge.userName, { extra: true });
+  }
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const reports = await Promise.all(
     clusters.map(async (c): Promise<ClusterReport> => {
