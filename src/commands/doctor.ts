@@ -12,6 +12,9 @@ import { canonical } from '../facts/paths.js';
 import { readPgConf } from '../facts/pgconf.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { bytesText } from '../facts/wal-disk.js';
+import { newestPgBackRest, newestWalg } from '../facts/backups.js';
+
+export { newestPgBackRest, newestWalg };
 import { unwrapPrefixes } from '../command/prefixes.js';
 import { roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
@@ -191,33 +194,6 @@ function runOnce(argv: string[], env: Record<string, string>, asUser: string | n
 }
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 200) ?? '';
-
-/** Parse `pgbackrest info --output=json`: the newest backup of each stanza. Pure. */
-export function newestPgBackRest(json: unknown): Array<{ stanza: string; label: string; stopEpoch: number; walStart: string | null; version: string | null; status: string | null }> {
-  if (!Array.isArray(json)) return [];
-  const out = [];
-  for (const st of json as Array<Record<string, unknown>>) {
-    const backups = Array.isArray(st.backup) ? (st.backup as Array<Record<string, any>>) : [];
-    const b = backups.reduce<Record<string, any> | null>((best, x) => (!best || (x.timestamp?.stop ?? 0) > (best.timestamp?.stop ?? 0) ? x : best), null);
-    out.push({
-      stanza: String(st.name ?? '?'),
-      label: b ? String(b.label) : '',
-      stopEpoch: b ? Number(b.timestamp?.stop ?? 0) : 0,
-      walStart: b?.archive?.start ?? null,
-      version: b?.backrest?.version ?? null,
-      status: (st.status as any)?.message ?? null,
-    });
-  }
-  return out;
-}
-
-/** Parse `wal-g backup-list --json --detail`: the newest backup. Pure. */
-export function newestWalg(json: unknown): { name: string; finishedAt: string; walStart: string | null } | null {
-  if (!Array.isArray(json) || json.length === 0) return null;
-  const when = (b: Record<string, any>) => String(b.finish_time ?? b.time ?? b.modify_time ?? '');
-  const b = (json as Array<Record<string, any>>).reduce((best, x) => (when(x) > when(best) ? x : best));
-  return { name: String(b.backup_name ?? '?'), finishedAt: when(b), walStart: b.wal_file_name ?? null };
-}
 
 async function toolChecks(c: ClusterFacts, commands: Array<{ name: string; value: string }>, opts: DoctorOptions, nowMs: number, asUser: string | null): Promise<Check[]> {
   const out: Check[] = [];

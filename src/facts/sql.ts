@@ -94,7 +94,7 @@ export async function readSqlFacts(c: SqlTarget, opts: SqlOptions): Promise<SqlF
 /** Read the SQL facts over an open session (the watcher keeps one per cluster). Never throws. */
 export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarget, opts: SqlOptions): Promise<SqlFacts> {
   try {
-    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am")).rows[0] as Row;
+    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am, current_setting('server_version') as sv")).rows[0] as Row;
     const inRecovery = base.rec === true;
     const replication: ReplicationFacts = { connectedStandbys: null, upstream: null, receiverStatus: null, replayLagSeconds: null };
     let walReceiver = false;
@@ -139,7 +139,7 @@ export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarge
       const owner = ownerIds(c.dataDir);
       facts.health = await readArchiveHealth(q, { dataDir: c.dataDir, pid: c.pid ?? null, owner, inRecovery, mode: archiving.mode, failing: archiving.failing });
       facts.walDisk = await readWalDisk(q, { dataDir: c.dataDir, inRecovery });
-      facts.serverVersion = String((await q("select current_setting('server_version') as v"))?.[0]?.v ?? '') || undefined;
+      facts.serverVersion = base.sv ? String(base.sv) : undefined;
     }
     return facts;
   } catch (e) {

@@ -6,6 +6,11 @@ import type pg from 'pg';
 import type { ClusterFacts } from '../facts/types.js';
 import { openSession, querySqlFacts, type SqlFacts, type SqlOptions } from '../facts/sql.js';
 
+/** The extra facts (archiving health, WAL/disk, version) are read at most this often per session;
+ *  the polls between reuse them (their rules work in tens of seconds; pg_stat_archiver, roles and
+ *  replication stay fresh at every poll). */
+export const EXTRA_EVERY_MS = 10_000;
+
 /** Backoff after failed connection attempts to the same server: 0.5 s doubling, at most this. */
 export const BACKOFF_MAX_MS = 10_000;
 const BACKOFF_FIRST_MS = 500;
@@ -21,6 +26,9 @@ interface Session {
   retryAt: number;
   lastError: string | null;
   ended: boolean;
+  extraAt: number;
+  extra: Pick<Extract<SqlFacts, { ok: true }>, 'health' | 'walDisk' | 'serverVersion'> | null;
+  extraRecovery: boolean | null;
 }
 
 export interface SessionPool {
@@ -82,7 +90,7 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
         s = undefined;
       }
       if (!s) {
-        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false };
+        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null };
         sessions.set(c.dataDir, s);
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -95,7 +103,14 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
           if (!s.client) return { ok: false, error: s.lastError ?? 'cannot connect' };
         }
         const client = s.client;
-        const r = await querySqlFacts(client, s.user, c, opts);
+        const wantExtra = Boolean(opts.extra) && (s.extra === null || now() - s.extraAt >= EXTRA_EVERY_MS);
+        let r = await querySqlFacts(client, s.user, c, { ...opts, extra: wantExtra });
+        if (r.ok && opts.extra && !wantExtra && r.inRecovery !== s.extraRecovery) r = await querySqlFacts(client, s.user, c, opts); // promoted: read them now
+        if (r.ok && r.health) {
+          s.extraAt = now();
+          s.extra = { health: r.health, walDisk: r.walDisk, serverVersion: r.serverVersion };
+          s.extraRecovery = r.inRecovery;
+        } else if (r.ok && s.extra) Object.assign(r, s.extra);
         if (r.ok || !r.connectionLost) return r;
         // The session broke under the query: close it and try once more with a new one.
         if (s.client === client) s.client = null;
