@@ -13,7 +13,7 @@ import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js'
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
-/** `--only=guard,sea,prompt,role,watcher,frame` runs a subset (while iterating on one part). */
+/** `--only=guard,sea,prompt,role,watcher,doctor,frame` runs a subset (while iterating on one part). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -272,6 +272,26 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
   }
 }
 
+/** `safeops doctor` vs `safeops status` on the same clusters (a primary and its standby), no --probe. */
+async function benchDoctor(root: string, primary: PgNode, env: NodeJS.ProcessEnv) {
+  const standby = await createStandby(primary, { root, name: 'doc-standby' });
+  try {
+    const m = interleave(
+      {
+        // doctor exits 1 on warnings (e.g. archive_mode off): timed with a wrapper that always exits 0.
+        doctor: { argv: ['/bin/sh', '-c', `"$0" "$1" doctor --json "$2" "$3" >/dev/null; exit 0`, process.execPath, BIN, primary.dataDir, standby.dataDir] },
+        statusSame: { argv: ['/bin/sh', '-c', `"$0" "$1" status --json >/dev/null; exit 0`, process.execPath, BIN] },
+      },
+      quick ? 3 : 8,
+      env,
+    );
+    const ratio = m.doctor! / m.statusSame!;
+    rows.push({ what: '`safeops doctor PRIMARY STANDBY` / `safeops status` (no --probe, median)', value: `${ratio.toFixed(2)}x (${m.doctor!.toFixed(0)} ms vs ${m.statusSame!.toFixed(0)} ms)`, budget: '<= 2x', ok: ratio <= 2 });
+  } finally {
+    await stopNode(standby, 'immediate');
+  }
+}
+
 /** Time to the confirmation screen's first frame in a pty, vs `node -e 0` in the same pty harness. */
 async function benchFirstFrame(root: string, primary: PgNode, env: NodeJS.ProcessEnv) {
   const copy = await makeStoppedStandbyCopy(primary, { root, name: 'ff-copy', startedOnce: true });
@@ -373,6 +393,10 @@ async function main() {
     if (want('watcher')) {
       log('watcher footprint');
       await benchWatcherFootprint(root, primary, env);
+    }
+    if (want('doctor')) {
+      log('doctor vs status');
+      await benchDoctor(root, primary, env);
     }
     if (want('frame')) {
       log('confirmation first frame');

@@ -28,6 +28,7 @@ export const LAZY = {
   upstream: 'src/facts/upstream.ts',
   'dry-run': 'src/run/dry-run.ts',
   init: 'src/commands/init.ts',
+  'restore-info': 'src/guard/restore-info.ts',
 };
 /** Lazy CommonJS modules run from their own code cache: name in dist -> source. */
 const LAZY_CJS = { ui: 'src/ui/run.tsx' };

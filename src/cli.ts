@@ -66,6 +66,22 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       },
     )
     .command(
+      'doctor [clusters..]',
+      'check each cluster before maintenance, a failover or a restore: role, archiving, replication, slots, WAL/disk, backups, tool versions (exit 0 ok, 1 warning, 2 failure)',
+      (y) =>
+        y
+          .positional('clusters', { type: 'string', array: true, describe: 'cluster names (15/main) or data directories; default: all' })
+          .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (schema safeops.doctor/1, docs/doctor.md)' })
+          .option('probe', { type: 'boolean', default: false, describe: 'on primaries: pg_switch_wal() and wait until that segment is archived (the only change doctor makes)' })
+          .option('probe-timeout', { type: 'number', default: 60, describe: 'seconds to wait for the probe segment' })
+          .option('backup-max-age', { type: 'number', default: 26, describe: 'hours: an older newest backup is a warning' }),
+      async (a) => {
+        for (const line of formatConfigProblems(loaded)) process.stderr.write(line + '\n');
+        const { runDoctor } = await import('./commands/doctor.js');
+        code = await runDoctor({ json: Boolean(a.json), probe: Boolean(a.probe), probeTimeoutMs: Number(a['probe-timeout']) * 1000, clusters: ((a.clusters as string[] | undefined) ?? []).map(String), backupMaxAgeHours: Number(a['backup-max-age']) }, loaded, edge);
+      },
+    )
+    .command(
       'init [shell]',
       'print the shell integration (eval "$(safeops init bash)")',
       (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'], describe: 'bash, zsh or fish' }),

@@ -15,7 +15,7 @@ export const STATUS_SCHEMA = 'safeops.status/1';
 /** Live facts of the host, SQL included for every running cluster. */
 export async function hostStatus(loaded: LoadedConfig, edge: Edge): Promise<HostFacts> {
   const facts = gatherFileFacts({ config: loaded.config, edge });
-  return addSqlFacts(facts, () => true, loaded.config, edge.userName);
+  return addSqlFacts(facts, () => true, loaded.config, edge.userName, { extra: true });
 }
 
 /** The stable JSON document (README "safeops status --json"). Pure. */
@@ -51,6 +51,8 @@ export function statusJson(facts: HostFacts, loaded: LoadedConfig): object {
       footprint: c.footprint.map((f) => ({ kind: f.kind, path: f.path, ...(f.oid ? { oid: f.oid } : {}), aliases: f.aliases })),
       replication: c.replication,
       archiving: c.archiving,
+      walDisk: c.walDisk ?? null,
+      serverVersion: c.serverVersion ?? null,
       owner: c.owner?.name ?? null,
       observedAt: c.observedAt,
       problems: c.problems,
@@ -79,8 +81,33 @@ function archivingText(c: ClusterFacts): string {
   const a = c.archiving;
   if (!a) return '-';
   if (a.mode === 'off') return 'off';
-  if (a.failing) return `FAILING (last failure ${a.lastFailedAt?.slice(11, 19) ?? '?'} on ${a.lastFailedWal ?? '?'})`;
-  return `ok (${a.archivedCount ?? 0} archived${a.readyCount ? `, ${a.readyCount} waiting` : ''})`;
+  const problem = healthText(c);
+  if (a.failing) return `FAILING (last failure ${a.lastFailedAt?.slice(11, 19) ?? '?'} on ${a.lastFailedWal ?? '?'})${problem}`;
+  if (a.mode === null) return `unknown (no SQL)${a.readyCount ? `, ${a.readyCount} waiting` : ''}${problem}`;
+  return `${problem ? 'PROBLEM' : 'ok'} (${a.archivedCount ?? 0} archived${a.readyCount ? `, ${a.readyCount} waiting` : ''})${problem}`;
+}
+
+/** The archiving problems pg_stat_archiver does not show (issue 11), as ": ..." or ''. */
+function healthText(c: ClusterFacts): string {
+  const h = c.archiving?.health;
+  if (!h) return '';
+  const parts: string[] = [];
+  if (h.configProblem) parts.push(h.configProblem);
+  if (h.oldestReadyAt) {
+    const age = Math.round((Date.parse(c.observedAt) - Date.parse(h.oldestReadyAt)) / 1000);
+    if (age >= 10) parts.push(`oldest waiting ${h.oldestReady} for ${age} s`);
+  }
+  if (h.historyReady) parts.push(`timeline history ${h.historyReady} not archived`);
+  if (h.lastFailureLine) parts.push(`log: ${h.lastFailureLine}`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
+function walText(c: ClusterFacts): string | null {
+  const w = c.walDisk;
+  if (!w) return null;
+  const gb = (n: number | null) => (n === null ? '?' : `${(n / 1073741824).toFixed(1)} GB`);
+  const slots = (w.slots ?? []).map((s) => `${s.name}${s.active ? '' : ' (inactive)'}${s.walStatus ? ` ${s.walStatus}` : ''}`);
+  return `pg_wal ${w.walBytes === null ? '?' : `${Math.round(w.walBytes / 1048576)} MB`}, ${gb(w.freeBytes)} free of ${gb(w.totalBytes)}${slots.length ? `; slots: ${slots.join(', ')}` : ''}`;
 }
 
 /** Human table, one block per cluster (roles in words, colour only as an extra). Host text is escaped. */
@@ -99,6 +126,8 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
     out.push(`  role from    ${e(cl.roleDetail)}`);
     out.push(`  replication  ${e(replicationText(cl))}`);
     out.push(`  archiving    ${e(archivingText(cl))}`);
+    const wal = walText(cl);
+    if (wal) out.push(`  wal          ${e(wal)}`);
     for (const p of cl.problems) out.push(c.yellow(`  ! ${e(p)}`));
   }
   if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + e(loaded.config.discovery.roots.join(', ')) + ').');

@@ -51,6 +51,24 @@ export interface Config {
     /** The prompt shows "stale" when the heartbeat is older than this. */
     staleAfterSeconds: number;
   };
+  /** Archiving health alerts (issue 11, docs/archiving-health.md). */
+  archiving: {
+    /** The oldest `.ready` file older than this means archiving is stuck, whatever pg_stat_archiver says. */
+    readyMaxAgeSeconds: number;
+    /** After a promotion: the new timeline's history file still waiting this long. */
+    timelineGraceSeconds: number;
+  };
+  /** WAL and disk alerts (issue 11). */
+  wal: {
+    /** Alert when pg_wal's growth would fill its filesystem within this many hours. */
+    diskFullWithinHours: number;
+    /** Alert when the filesystem holding pg_wal has less free space than this (percent). */
+    minFreePercent: number;
+    /** An inactive slot retaining more WAL than this (MB) alerts. */
+    slotRetainedMaxMB: number;
+    /** A slot whose safe_wal_size is below this (MB) alerts. */
+    slotSafeMinMB: number;
+  };
   shell: {
     colors: ShellColors;
     /** Set the terminal background (OSC 11) by role. */
@@ -90,6 +108,8 @@ export function defaultConfig(): Config {
     sql: { user: null, database: 'postgres', connectTimeoutMs: 1500 },
     audit: { path: null },
     watch: { sqlIntervalMs: 2000, rediscoverIntervalMs: 30000, staleAfterSeconds: 10 },
+    archiving: { readyMaxAgeSeconds: 60, timelineGraceSeconds: 30 },
+    wal: { diskFullWithinHours: 6, minFreePercent: 5, slotRetainedMaxMB: 1024, slotSafeMinMB: 1024 },
     shell: {
       colors: {
         primary: '#5f0000',
@@ -122,7 +142,7 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
     bad('(top level)', 'must be a JSON object');
     return problems;
   }
-  const known = new Set(['protect', 'discovery', 'sql', 'audit', 'watch', 'shell', 'fleet', '$schema']);
+  const known = new Set(['protect', 'discovery', 'sql', 'audit', 'watch', 'archiving', 'wal', 'shell', 'fleet', '$schema']);
   for (const k of Object.keys(raw)) if (!known.has(k)) bad(k, `unknown key (known: ${[...known].filter((x) => x !== '$schema').join(', ')})`);
 
   if (raw.fleet !== undefined) applyFleetConfig(into.fleet, raw.fleet, bad);
@@ -223,6 +243,9 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
     }
   }
 
+  problems.push(...numberSection(raw, 'archiving', { readyMaxAgeSeconds: [5, 86400], timelineGraceSeconds: [5, 86400] }, into.archiving as unknown as Record<string, number>, file));
+  problems.push(...numberSection(raw, 'wal', { diskFullWithinHours: [0, 8760], minFreePercent: [0, 99], slotRetainedMaxMB: [1, 10485760], slotSafeMinMB: [0, 10485760] }, into.wal as unknown as Record<string, number>, file));
+
   if (raw.shell !== undefined) {
     const sh = raw.shell;
     if (!isObj(sh)) bad('shell', 'must be an object');
@@ -246,6 +269,21 @@ export function applyConfigObject(into: Config, raw: unknown, file: string, opts
         } else bad(`shell.${k}`, 'unknown key (known: colors, background, title, tmux, prompt)');
       }
     }
+  }
+  return problems;
+}
+
+/** A section of numbers with ranges (archiving, wal): unknown keys and out-of-range values are problems. */
+function numberSection(raw: Obj, section: string, ranges: Record<string, [number, number]>, into: Record<string, number>, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const v = raw[section];
+  if (v === undefined) return problems;
+  if (!isObj(v)) return [{ file, key: section, message: 'must be an object' }];
+  for (const [k, x] of Object.entries(v)) {
+    const r = ranges[k];
+    if (!r) problems.push({ file, key: `${section}.${k}`, message: `unknown key (known: ${Object.keys(ranges).join(', ')})` });
+    else if (typeof x !== 'number' || !Number.isFinite(x) || x < r[0] || x > r[1]) problems.push({ file, key: `${section}.${k}`, message: `must be a number from ${r[0]} to ${r[1]}` });
+    else into[k] = x;
   }
   return problems;
 }

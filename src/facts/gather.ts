@@ -175,14 +175,22 @@ export function sqlUsers(c: ClusterFacts, config: Config, callerName: string): s
   return [c.owner?.name, callerName, 'postgres'].filter((u): u is string => Boolean(u));
 }
 
+/** How addSqlFacts reads: a session pool (the watcher's persistent sessions), and the extra facts (issue 11). */
+export interface SqlReadOptions {
+  /** Read over this instead of a connection per call (src/watch/sessions.ts). */
+  read?: (c: ClusterFacts, opts: import('./sql.js').SqlOptions) => Promise<import('./sql.js').SqlFacts>;
+  /** Archiving health, WAL/disk, server version (not for the guard's fast decisions). */
+  extra?: boolean;
+}
+
 /** Add SQL facts to the running clusters selected, in parallel. Mutates and returns `host`. */
-export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => boolean, config: Config, callerName: string): Promise<HostFacts> {
+export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => boolean, config: Config, callerName: string, how: SqlReadOptions = {}): Promise<HostFacts> {
   const targets = host.clusters.filter((c) => c.running === true && select(c));
   if (targets.length === 0) return host;
-  const { readSqlFacts } = await import('./sql.js');
+  const readSqlFacts = how.read ?? (await import('./sql.js')).readSqlFacts;
   await Promise.all(
     targets.map(async (c) => {
-      const sql = await readSqlFacts(c, { users: sqlUsers(c, config, callerName), database: config.sql.database, connectTimeoutMs: config.sql.connectTimeoutMs });
+      const sql = await readSqlFacts(c, { users: sqlUsers(c, config, callerName), database: config.sql.database, connectTimeoutMs: config.sql.connectTimeoutMs, extra: how.extra });
       const role = deriveRole({ running: c.running, standbySignal: c.standbySignal, recoverySignal: c.recoverySignal, recoveryConf: c.recoveryConf, promoteRequested: c.promoteRequested, sql: sql.ok ? { ok: true, inRecovery: sql.inRecovery, walReceiver: sql.walReceiver } : sql });
       c.role = role.role;
       c.roleSource = role.source;
@@ -194,9 +202,18 @@ export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => 
         if (sqlName && !host.clusters.some((o) => o !== c && o.name === sqlName)) c.name = sqlName;
         c.replication = { ...sql.replication, upstream: sql.replication.upstream ?? c.replication?.upstream ?? null };
         c.archiving = { ...sql.archiving, readyCount: readyCount(c) };
+        if (sql.health) c.archiving.health = sql.health;
+        if (sql.walDisk) c.walDisk = sql.walDisk;
+        if (sql.serverVersion) c.serverVersion = sql.serverVersion;
       } else {
         c.inRecovery = 'unknown';
         c.problems.push(sql.error);
+        if (how.extra) {
+          // No SQL: the `.ready` backlog's age is still known from the directory (as root).
+          const { archiveHealthFromDir } = await import('./sql.js'); // lazy, with pg: never in the guard's core
+          const health = archiveHealthFromDir(c.dataDir, c.pid);
+          if (health) c.archiving = { mode: null, archivedCount: null, failedCount: null, lastArchivedAt: null, lastFailedAt: null, lastFailedWal: null, failing: false, readyCount: health.readyCount, health };
+        }
       }
     }),
   );

@@ -3,17 +3,26 @@
 import pg from 'pg';
 import type { ArchivingFacts, ClusterFacts, ReplicationFacts } from './types.js';
 import { parseConninfo } from './pgconf.js';
+import { ownerIds, readArchiveHealth, type ArchiveHealth } from './archive.js';
+import { readWalDisk, type WalDiskFacts } from './wal-disk.js';
+
+export { archiveHealthFromDir } from './archive.js';
 
 export interface SqlOptions {
   /** Roles to try in order (peer auth: the first that the server accepts). */
   users: string[];
   database: string;
   connectTimeoutMs: number;
+  /** Also read archiving health and WAL/disk (watcher, status, doctor: src/facts/archive.ts, wal-disk.ts). */
+  extra?: boolean;
 }
 
 export type SqlFacts =
-  | { ok: true; user: string; inRecovery: boolean; walReceiver: boolean; clusterName: string | null; replication: ReplicationFacts; archiving: ArchivingFacts }
-  | { ok: false; error: string };
+  | { ok: true; user: string; inRecovery: boolean; walReceiver: boolean; clusterName: string | null; replication: ReplicationFacts; archiving: ArchivingFacts; health?: ArchiveHealth; walDisk?: WalDiskFacts; serverVersion?: string }
+  | { ok: false; error: string; connectionLost?: boolean };
+
+/** The cluster as the SQL step needs it. */
+export type SqlTarget = Pick<ClusterFacts, 'socketDir' | 'port' | 'dataDir'> & { pid?: number | null };
 
 type Row = Record<string, unknown>;
 
@@ -48,8 +57,8 @@ export function pgClientConfig(host: string, port: number, user: string, opts: S
   };
 }
 
-/** One connection attempt as `user`; throws on failure. */
-async function connect(host: string, port: number, user: string, opts: SqlOptions): Promise<pg.Client> {
+/** One connection attempt as `user`; throws on failure. The one place a client is made. */
+export async function connect(host: string, port: number, user: string, opts: SqlOptions): Promise<pg.Client> {
   const client = new pg.Client(pgClientConfig(host, port, user, opts));
   client.on('error', () => {
     /* a dropped connection must not crash the caller: the query fails instead */
@@ -72,25 +81,36 @@ async function tryQuery(client: pg.Client, sql: string): Promise<Row[] | null> {
   }
 }
 
-/** Read the SQL facts of a running cluster. Never throws. */
-export async function readSqlFacts(c: Pick<ClusterFacts, 'socketDir' | 'port' | 'dataDir'>, opts: SqlOptions): Promise<SqlFacts> {
+/** Open a session as the first of `opts.users` the server accepts. Never throws. */
+export async function openSession(c: SqlTarget, opts: SqlOptions): Promise<{ ok: true; client: pg.Client; user: string } | { ok: false; error: string }> {
   if (!c.port) return { ok: false, error: 'port unknown (postmaster.pid not readable)' };
   const host = c.socketDir || '/var/run/postgresql';
   const errors: string[] = [];
-  let client: pg.Client | null = null;
-  let user = '';
   for (const u of [...new Set(opts.users)]) {
     try {
-      client = await connect(host, c.port, u, opts);
-      user = u;
-      break;
+      return { ok: true, client: await connect(host, c.port, u, opts), user: u };
     } catch (e) {
       errors.push(`as ${u}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  if (!client) return { ok: false, error: `cannot connect to ${host}:${c.port} (${errors.join('; ') || 'no role to try'}); see README "SQL facts as root"` };
+  return { ok: false, error: `cannot connect to ${host}:${c.port} (${errors.join('; ') || 'no role to try'}); see README "SQL facts as root"` };
+}
+
+/** Read the SQL facts of a running cluster over a fresh connection, closed after. Never throws. */
+export async function readSqlFacts(c: SqlTarget, opts: SqlOptions): Promise<SqlFacts> {
+  const s = await openSession(c, opts);
+  if (!s.ok) return s;
   try {
-    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am")).rows[0] as Row;
+    return await querySqlFacts(s.client, s.user, c, opts);
+  } finally {
+    await s.client.end().catch(() => undefined);
+  }
+}
+
+/** Read the SQL facts over an open session (the watcher keeps one per cluster). Never throws. */
+export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarget, opts: SqlOptions): Promise<SqlFacts> {
+  try {
+    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am, current_setting('server_version') as sv")).rows[0] as Row;
     const inRecovery = base.rec === true;
     const replication: ReplicationFacts = { connectedStandbys: null, upstream: null, receiverStatus: null, replayLagSeconds: null };
     let walReceiver = false;
@@ -129,10 +149,19 @@ export async function readSqlFacts(c: Pick<ClusterFacts, 'socketDir' | 'port' | 
       failing: arch?.failing === true,
       readyCount: null,
     };
-    return { ok: true, user, inRecovery, walReceiver, clusterName: (base.cn as string) || null, replication, archiving };
+    const facts: SqlFacts = { ok: true, user, inRecovery, walReceiver, clusterName: (base.cn as string) || null, replication, archiving };
+    if (opts.extra) {
+      const q = (sql: string) => tryQuery(client, sql);
+      const owner = ownerIds(c.dataDir);
+      facts.health = await readArchiveHealth(q, { dataDir: c.dataDir, pid: c.pid ?? null, owner, inRecovery, mode: archiving.mode, failing: archiving.failing });
+      facts.walDisk = await readWalDisk(q, { dataDir: c.dataDir, inRecovery });
+      facts.serverVersion = base.sv ? String(base.sv) : undefined;
+    }
+    return facts;
   } catch (e) {
-    return { ok: false, error: `query failed: ${(e as Error).message.split('\n')[0]}` };
-  } finally {
-    await client.end().catch(() => undefined);
+    const msg = (e as Error).message.split('\n')[0];
+    // A session the server closed (restart, terminated backend): the caller reconnects.
+    const lost = !(e as { code?: string }).code || /terminat|closed|Connection|ECONNRESET|EPIPE|not queryable/i.test(String(msg));
+    return { ok: false, error: `query failed: ${msg}`, connectionLost: lost };
   }
 }

@@ -64,6 +64,8 @@ export interface ArchivingFacts {
   failing: boolean;
   /** `.ready` files waiting in pg_wal/archive_status (null if unreadable). */
   readyCount: number | null;
+  /** What pg_stat_archiver cannot tell (src/facts/archive.ts); read by the watcher, status and doctor. */
+  health?: import('./archive.js').ArchiveHealth;
 }
 
 export interface ClusterFacts {
@@ -119,6 +121,10 @@ export interface ClusterFacts {
 
   replication: ReplicationFacts | null;
   archiving: ArchivingFacts | null;
+  /** pg_wal size, free space, replication slots (src/facts/wal-disk.ts); watcher, status and doctor only. */
+  walDisk?: import('./wal-disk.js').WalDiskFacts;
+  /** server_version over SQL (watcher, status and doctor only). */
+  serverVersion?: string;
   /** Owner of the data directory. */
   owner: { uid: number; name: string | null } | null;
   /** ISO time these facts were read. */

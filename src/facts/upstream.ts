@@ -59,7 +59,11 @@ async function queryRecovery(host: string, port: number, o: Required<Omit<ProbeO
       port,
       user: o.user,
       database: o.database,
-      password: o.password,
+      // Never PGPASSWORD or ~/.pgpass (docs/host-trust.md): whatever answers on that port gets no
+      // password; a server that wants one still proves it is up (the auth error is its answer).
+      password: o.password ?? (() => {
+        throw new Error('the upstream asked for a password: safeops never sends one');
+      }),
       connectionTimeoutMillis: o.timeoutMs,
       query_timeout: o.timeoutMs,
       application_name: 'safeops split-brain check',

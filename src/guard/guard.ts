@@ -116,9 +116,16 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
   if (!edge.stdinIsTTY || !edge.stdoutIsTTY) {
     return { outcome: 'refused', confirmation: { method: 'none', matched: false, typed: [] }, verdict: ev.verdict, facts: ev.facts };
   }
+  // Before a restore: the tool's version and the backup's age (issue 11, src/guard/restore-info.ts),
+  // read in the background and shown from the screen's next refresh (it never delays the first frame).
+  let restoreNotes: string[] = [];
+  const restoreNotesP = parsed.tool === 'wal-g' || parsed.tool === 'pgbackrest'
+    ? import('./restore-info.js').then((m) => m.restoreNotes(parsed, { env: edge.env, now: () => new Date(), resolve: (n) => resolveBinary(n, edge.env, edge.cwd, req.selfPath) })).then((n) => (restoreNotes = n), () => [])
+    : null;
+  const withNotes = (v: Verdict): Verdict => (restoreNotes.length ? { ...v, warnings: [...v.warnings, ...restoreNotes] } : v);
   const refresh = async () => {
     const again = await evaluate(parsed, loaded, edge);
-    return { verdict: again.verdict, clusters: touchedClusters(again.facts, again.verdict) };
+    return { verdict: withNotes(again.verdict), clusters: touchedClusters(again.facts, again.verdict) };
   };
   try {
     trace('ui import');
@@ -164,6 +171,8 @@ async function confirm(req: GuardRequest, parsed: ParsedCommand, ev: Evaluation,
   }
   const { askPlain } = await import('./confirm-plain.js');
   const { formatVerdict } = await import('./report.js');
+  if (restoreNotesP) await restoreNotesP;
+  ev = { ...ev, verdict: withNotes(ev.verdict) };
   const prompts = [{ question: `Type the host name (${escapeText(edge.shortHostname)}) to run it, anything else cancels: `, expected: edge.shortHostname }];
   if (ev.verdict.strong) for (const c of ev.verdict.touched.map((d) => ev.facts.clusters.find((x) => x.dataDir === d)).filter((x): x is ClusterFacts => !!x)) prompts.push({ question: `This is a strong confirmation. Type the cluster name (${escapeText(c.name)}): `, expected: c.name });
   const { withUpstreamWarnings } = await import('./upstream-warnings.js');

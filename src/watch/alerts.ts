@@ -2,6 +2,7 @@
 // of earlier gathers (a primary that had a standby, a `.ready` backlog that keeps growing).
 import type { ClusterFacts, HostFacts, ReplicationFacts } from '../facts/types.js';
 import type { Alert } from './events.js';
+import { archiveAlerts, DEFAULT_LIMITS, walDiskAlerts, type HealthLimits, type WalSamples } from './health-alerts.js';
 
 /** What the alerts need to remember between gathers (plain data, part of the reducer's state). */
 export interface AlertMemory {
@@ -9,10 +10,12 @@ export interface AlertMemory {
   hadStandby: Record<string, true>;
   /** Per data dir: the last `.ready` count and since when it has grown without ever shrinking. */
   ready: Record<string, { count: number; growingSince: number | null }>;
+  /** pg_wal size samples per data dir, for the growth rate (health-alerts.ts). */
+  wal?: WalSamples;
 }
 
 export function emptyAlertMemory(): AlertMemory {
-  return { hadStandby: {}, ready: {} };
+  return { hadStandby: {}, ready: {}, wal: {} };
 }
 
 /** A `.ready` backlog that has grown, never shrunk, for this long means the archiver is stuck. */
@@ -35,8 +38,9 @@ function joinNames(names: string[]): string {
 }
 
 /** The alerts of this host now, and the updated memory. Pure. */
-export function computeAlerts(host: Pick<HostFacts, 'clusters'>, memory: AlertMemory, nowMs: number): { alerts: Alert[]; memory: AlertMemory } {
-  const mem: AlertMemory = { hadStandby: { ...memory.hadStandby }, ready: {} };
+export function computeAlerts(host: Pick<HostFacts, 'clusters'>, memory: AlertMemory, nowMs: number, limits: HealthLimits = DEFAULT_LIMITS): { alerts: Alert[]; memory: AlertMemory } {
+  const mem: AlertMemory = { hadStandby: { ...memory.hadStandby }, ready: {}, wal: {} };
+  const walBefore = memory.wal ?? {};
   const alerts: Alert[] = [];
 
   // Two running primaries cloned from one another (same pg_control system identifier): the
@@ -77,10 +81,16 @@ export function computeAlerts(host: Pick<HostFacts, 'clusters'>, memory: AlertMe
           clusters: [c.dataDir],
           text: `archiving failing on ${c.name}`,
           detail: a.failing
-            ? `pg_stat_archiver: last failure ${a.lastFailedAt ?? '?'} (${a.lastFailedWal ?? '?'}) is newer than the last success ${a.lastArchivedAt ?? '(never)'}`
+            ? `pg_stat_archiver: last failure ${a.lastFailedAt ?? '?'} (${a.lastFailedWal ?? '?'}) is newer than the last success ${a.lastArchivedAt ?? '(never)'}${a.health?.lastFailureLine ? `; server log: ${a.health.lastFailureLine}` : ''}`
             : `${a.readyCount} WAL segments wait in pg_wal/archive_status and the backlog has grown for ${Math.round((nowMs - (growingSince ?? nowMs)) / 1000)} s`,
         });
       }
+    }
+    // What pg_stat_archiver cannot tell (issue 11), and WAL filling the disk.
+    if (running(c)) {
+      alerts.push(...archiveAlerts(c, nowMs, limits, Boolean(a?.failing)));
+      if (walBefore[c.dataDir]) mem.wal![c.dataDir] = [...walBefore[c.dataDir]!];
+      alerts.push(...walDiskAlerts(c, nowMs, limits, mem.wal!));
     }
 
     // A primary that lost its standby. A standalone primary must not alert forever: only one

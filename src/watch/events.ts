@@ -12,7 +12,7 @@ export type ClusterPromptRole = 'primary' | 'unknown' | 'recovering' | 'standby'
 /** The host's role in the prompt file: its most dangerous cluster, or `none` without clusters. */
 export type PromptRole = ClusterPromptRole | 'none';
 
-export type AlertKind = 'split-brain' | 'archiving-failing' | 'no-standby' | 'not-streaming';
+export type AlertKind = 'split-brain' | 'archiving-failing' | 'no-standby' | 'not-streaming' | 'archiving-stuck' | 'archiving-misconfigured' | 'wal-disk' | 'slot';
 
 export interface Alert {
   kind: AlertKind;

@@ -5,7 +5,7 @@ import { escapeText } from '../util/escape.js';
 import fs from 'node:fs';
 import { loadConfig, configFiles } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcSnapshot } from '../facts/gather.js';
+import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcSnapshot, type SqlReadOptions } from '../facts/gather.js';
 import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Adapter } from './adapter.js';
@@ -44,7 +44,7 @@ function carrySql(c: ClusterFacts, prev: HostFacts | null): boolean {
   const p = prev?.clusters.find((x) => x.dataDir === c.dataDir);
   if (!p || p.roleSource !== 'sql' || c.running !== true || p.running !== true || p.pid !== c.pid) return false;
   if (p.standbySignal !== c.standbySignal || p.recoverySignal !== c.recoverySignal || p.promoteRequested !== c.promoteRequested || p.recoveryConf !== c.recoveryConf) return false;
-  Object.assign(c, { name: p.name, inRecovery: p.inRecovery, role: p.role, roleSource: p.roleSource, roleDetail: p.roleDetail, replication: p.replication, archiving: p.archiving });
+  Object.assign(c, { name: p.name, inRecovery: p.inRecovery, role: p.role, roleSource: p.roleSource, roleDetail: p.roleDetail, replication: p.replication, archiving: p.archiving, walDisk: p.walDisk, serverVersion: p.serverVersion });
   return true;
 }
 
@@ -58,6 +58,8 @@ export interface GatherContext {
 
 export interface Gatherer {
   gather(req: GatherRequest, ctx: GatherContext): Promise<HostFacts>;
+  /** Close what the gatherer keeps open (the SQL sessions). */
+  close?(): Promise<void>;
 }
 
 const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -69,6 +71,16 @@ const pidAlive = (pid: number | null) => pid !== null && fs.existsSync(`/proc/${
  *  (scope `sql`) reads no files at all: role changes come with file events, which ask for more. */
 export function createGatherer(): Gatherer {
   let fileBase: HostFacts | null = null;
+  // One SQL session per running cluster, kept open between polls (src/watch/sessions.ts, lazy: pg).
+  let pool: import('./sessions.js').SessionPool | null = null;
+  const sqlHow = async (): Promise<SqlReadOptions> => {
+    pool ??= (await import('./sessions.js')).createSessionPool();
+    return { read: pool.read, extra: true };
+  };
+  const retainSessions = (host: HostFacts): HostFacts => {
+    pool?.retain(host.clusters.filter((c) => c.running === true).map((c) => c.dataDir));
+    return host;
+  };
   let seenPids: Set<number> | null = null;
   // Processes that may still exec a postmaster: pg_ctl starts it through `sh -c "exec postgres …"`,
   // so the pid is first seen as a shell. Looked at again for a few seconds.
@@ -146,9 +158,9 @@ export function createGatherer(): Gatherer {
     fileBase = { ...host, clusters: host.clusters.map((c) => (c.running === true ? structuredClone(c) : c)) };
     // sql=false: SQL where something changed (the dirs with file events, a new pid, other signal
     // files); the other running clusters keep their SQL facts of the last gather.
-    if (req.sql) await addSqlFacts(host, () => true, ctx.config, ctx.edge.userName);
-    else await addSqlFacts(host, (c) => changed.has(c.dataDir) || !carrySql(c, prev), ctx.config, ctx.edge.userName);
-    return host;
+    if (req.sql) await addSqlFacts(host, () => true, ctx.config, ctx.edge.userName, await sqlHow());
+    else await addSqlFacts(host, (c) => changed.has(c.dataDir) || !carrySql(c, prev), ctx.config, ctx.edge.userName, await sqlHow());
+    return retainSessions(host);
   };
 
   return {
@@ -166,17 +178,26 @@ export function createGatherer(): Gatherer {
       // Only the running clusters get new facts: the others are shared, never mutated.
       const host: HostFacts = { ...base, clusters: base.clusters.map((c) => (c.running === true ? structuredClone(c) : c)), observedAt: ctx.edge.now().toISOString() };
       for (const c of host.clusters) if (c.running === true) c.observedAt = host.observedAt;
-      await addSqlFacts(host, (c) => c.running === true, ctx.config, ctx.edge.userName);
+      await addSqlFacts(host, (c) => c.running === true, ctx.config, ctx.edge.userName, await sqlHow());
+      retainSessions(host);
       const before = new Map(ctx.previous.clusters.map((c) => [c.dataDir, c.roleSource]));
       if (host.clusters.some((c) => c.running === true && c.roleSource !== 'sql' && before.get(c.dataDir) === 'sql')) return fromFiles({ ...req, scope: 'live' }, ctx);
       return host;
+    },
+    async close() {
+      await pool?.close();
     },
   };
 }
 
 /** One gather without memory (`--once`, tests). */
-export function gatherHost(req: GatherRequest, ctx: GatherContext): Promise<HostFacts> {
-  return createGatherer().gather(req, ctx);
+export async function gatherHost(req: GatherRequest, ctx: GatherContext): Promise<HostFacts> {
+  const g = createGatherer();
+  try {
+    return await g.gather(req, ctx);
+  } finally {
+    await g.close?.();
+  }
 }
 
 type NotifyModule = typeof import('./notify.js');
@@ -383,6 +404,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     } catch {
       /* closing is best effort */
     }
+    await gatherer.close?.().catch(() => undefined);
     // No prompt file: every shell shows "watcher not running" at once instead of ageing colours.
     try {
       removePrompt(opts.stateDir);

@@ -341,7 +341,7 @@ function onFacts(o: Out, host: HostFacts, req: GatherRequest, now: number): void
   for (const p of host.problems) if (!s.hostProblems.includes(p)) log(o, `problem: ${p}`);
   s.hostProblems = [...host.problems];
 
-  const { alerts, memory } = computeAlerts(host, s.memory, now);
+  const { alerts, memory } = computeAlerts(host, s.memory, now, s.config);
   const before = new Set(s.alerts.map((a) => a.text));
   const after = new Set(alerts.map((a) => a.text));
   for (const a of alerts) if (!before.has(a.text)) log(o, `alert: ${a.text} (${a.detail})`);
