@@ -91,7 +91,9 @@ export function readPrivileged(req: FactsRequest, opts: { env: NodeJS.ProcessEnv
     }
   };
   const quiet = attempt(['-n'], 'pipe');
-  if ('facts' in quiet || !opts.interactive) return quiet;
+  // Ask only when a password is all that is missing (a rule that does not allow safeops would
+  // make the operator type a password for nothing).
+  if ('facts' in quiet || !opts.interactive || !/password is required/i.test(quiet.why)) return quiet;
   // sudo wants a password: ask it once, on the terminal (sudo reads /dev/tty); the command's own
   // sudo then finds the credentials cached, as it would have without safeops.
   process.stderr.write('safeops: reading the clusters\' files as root before running this command.\n');
