@@ -34,7 +34,7 @@ describe('escapeText', () => {
         expect(RAW.test(e)).toBe(false);
         expect(escapeText(e)).toBe(e);
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 });
@@ -60,7 +60,7 @@ describe('shellQuote', () => {
         expect(RAW.test(line)).toBe(false);
         expect(bashArgs(line)).toEqual(clean);
       }),
-      { numRuns: 150 },
+      { numRuns: 40 },
     );
   });
 });
