@@ -64,3 +64,21 @@ describe('shellQuote', () => {
     );
   });
 });
+
+describe('the watcher\'s log lines', () => {
+  it('escape host text', async () => {
+    const { stdoutLog } = await import('../../src/watch/loop.js');
+    const written: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    (process.stdout as { write: unknown }).write = (s: string) => {
+      written.push(String(s));
+      return true;
+    };
+    try {
+      stdoutLog('cluster found: d\x1b]0;PWNED\x07\nforged /srv/x');
+    } finally {
+      (process.stdout as { write: unknown }).write = orig;
+    }
+    expect(written).toEqual(['cluster found: d\\x1b]0;PWNED\\x07\\nforged /srv/x\n']);
+  });
+});
