@@ -91,7 +91,9 @@ export function readPrivileged(req: FactsRequest, opts: { env: NodeJS.ProcessEnv
     }
   };
   const quiet = attempt(['-n'], 'pipe');
-  if ('facts' in quiet || !opts.interactive) return quiet;
+  // Ask only when a password is all that is missing (a rule that does not allow safeops would
+  // make the operator type a password for nothing).
+  if ('facts' in quiet || !opts.interactive || !/password is required/i.test(quiet.why)) return quiet;
   // sudo wants a password: ask it once, on the terminal (sudo reads /dev/tty); the command's own
   // sudo then finds the credentials cached, as it would have without safeops.
   process.stderr.write('safeops: reading the clusters\' files as root before running this command.\n');
@@ -100,7 +102,7 @@ export function readPrivileged(req: FactsRequest, opts: { env: NodeJS.ProcessEnv
 }
 
 /** Root's watcher's state.json, when it is root's, not writable by others, and fresh. */
-function rootWatcherClusters(env: NodeJS.ProcessEnv, nowMs: number, maxAgeSeconds: number): Array<{ dataDir: string; footprint: FootprintEntry[]; footprintGaps?: string[] }> | null {
+export function rootWatcherClusters(env: NodeJS.ProcessEnv, nowMs: number, maxAgeSeconds: number): Array<{ dataDir: string; footprint: FootprintEntry[]; footprintGaps?: string[] }> | null {
   const dirs = [...new Set([...stateDirCandidates(env), '/run/safeops'])];
   for (const dir of dirs) {
     try {
@@ -122,11 +124,9 @@ function rootWatcherClusters(env: NodeJS.ProcessEnv, nowMs: number, maxAgeSecond
  * Fill footprint gaps from root's watcher: its footprint of the same data dir replaces ours
  * (re-stat'ed here for ids and mount aliases). Returns the clusters whose gaps remain.
  */
-export function fillFromWatcher(facts: HostFacts, env: NodeJS.ProcessEnv, mounts: Mount[], nowMs: number): ClusterFacts[] {
+export function fillFromWatcher(facts: HostFacts, published: Array<{ dataDir: string; footprint: FootprintEntry[]; footprintGaps?: string[] }>, mounts: Mount[]): ClusterFacts[] {
   const open = facts.clusters.filter((c) => (c.footprintGaps?.length ?? 0) > 0);
   if (open.length === 0) return [];
-  const published = rootWatcherClusters(env, nowMs, 15);
-  if (!published) return open;
   const left: ClusterFacts[] = [];
   for (const c of open) {
     const w = published.find((p) => p.dataDir === c.dataDir);
@@ -143,9 +143,13 @@ export function fillFromWatcher(facts: HostFacts, env: NodeJS.ProcessEnv, mounts
   return left;
 }
 
+/** sudo asks for a password at most once per process (never again while a screen is up). */
+let askedOnce = false;
+
 /**
- * The facts a command is judged on: as read (`own`) when it runs with our privileges; else as
- * root reads them; else completed from root's watcher; else marked `readerOutranked`.
+ * The facts a command is judged on: as read (`own`) when it runs with our privileges; else
+ * completed from root's fresh watcher when that fills every gap; else as root reads them through
+ * sudo; else marked `readerOutranked` (decide() then fails closed on the clusters with gaps).
  * Returns whether the facts are root's full read (then nothing is to be re-read as ourselves).
  */
 export function factsForCommand(
@@ -155,14 +159,19 @@ export function factsForCommand(
 ): { facts: HostFacts; privileged: boolean } {
   const via = elevationOf(parsed);
   if (via === null || ctx.uid === 0 || parsed.ops.length === 0) return { facts: own, privileged: false };
+  // Cheap first: root's watcher publishes every footprint (no privilege, no process).
+  const published = rootWatcherClusters(ctx.env, ctx.nowMs, 15);
+  if (published && fillFromWatcher(own, published, ctx.mounts).length === 0 && own.unidentifiedPostmasters.length === 0) return { facts: own, privileged: false };
   const env: Record<string, string> = {};
   for (const k of ['PG_CLUSTER_CONF_ROOT', 'SAFEOPS_STATE_DIR']) if (ctx.env[k]) env[k] = ctx.env[k]!;
   if (ctx.env.SAFEOPS_PRIVILEGED_READ !== '0') {
-    const r = readPrivileged({ config: ctx.config, extra: ctx.extra, env }, { env: ctx.env, cwd: ctx.cwd, selfPath: process.argv[1] ?? null, interactive: ctx.interactive });
+    const interactive = ctx.interactive && !askedOnce;
+    if (interactive) askedOnce = true;
+    const r = readPrivileged({ config: ctx.config, extra: ctx.extra, env }, { env: ctx.env, cwd: ctx.cwd, selfPath: process.argv[1] ?? null, interactive });
     if ('facts' in r) return { facts: r.facts, privileged: true };
     own.problems.push(`could not read the host as root through sudo -n (${r.why})`);
   }
-  const left = fillFromWatcher(own, ctx.env, ctx.mounts, ctx.nowMs);
+  const left = own.clusters.filter((c) => (c.footprintGaps?.length ?? 0) > 0);
   if (left.length > 0) own.readerOutranked = `the command runs through ${via} as another user while safeops, running as ${ctx.userName}, could not read these files`;
   return { facts: own, privileged: false };
 }

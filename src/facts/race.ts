@@ -81,3 +81,14 @@ export function swappableOn(raw: string, trust: Trust, memo: Map<string, string 
   }
   return null;
 }
+
+/**
+ * Root, the invoking user (and their primary group), and the owner of the host's clusters when
+ * they all have one owner: that user can destroy the data directly, so a swap by them gains
+ * nothing, and root's `rm -r` under /var/lib/postgresql stays unasked. With clusters of several
+ * owners, none of them is trusted (one could point root at another's cluster).
+ */
+export function trustFor(uid: number, gid: number, clusters: Array<{ owner: { uid: number } | null }>): Trust {
+  const owners = new Set(clusters.map((c) => c.owner?.uid).filter((u): u is number => u !== undefined));
+  return { uids: [...new Set([0, uid, ...(owners.size === 1 ? owners : [])])], gids: [...new Set([0, gid])] };
+}

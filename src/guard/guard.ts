@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { addSqlFacts, completeState, gatherFileFacts, snapshotProc } from '../facts/gather.js';
 import { candidatesFromCommand, resolveCommand, resolveProtected } from '../facts/resolve.js';
 import { elevationOf, factsForCommand } from '../facts/privileged.js';
+import { trustFor } from '../facts/race.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { decide } from '../policy/decide.js';
 import { touchedByPaths } from '../policy/touch.js';
@@ -55,10 +56,10 @@ export async function evaluate(parsed: ParsedCommand, loaded: LoadedConfig, edge
   // touches only: the others are read as identity and footprint (their state stays unknown).
   const pathsOnly = parsed.ops.every((op) => op.type === 'remove' || op.type === 'write-into' || op.type === 'write' || op.type === 'wal-fetch');
   const extra = candidatesFromCommand(parsed, edge.cwd);
-  // Directories of root and the invoking user are trusted not to be swapped under the command (docs/races.md).
-  const trust = { uids: [0, edge.uid], gids: [0, process.getgid ? process.getgid() : 0] };
   let facts = gatherFileFacts({ config: loaded.config, edge, extra, state: !pathsOnly, probe: subtreeTargets(parsed.ops, parsed.cwd ? path.posix.resolve(edge.cwd, parsed.cwd) : edge.cwd) }, snap);
   trace('facts');
+  // Whose directories are trusted not to be swapped under the command (docs/races.md).
+  const trust = trustFor(edge.uid, process.getgid ? process.getgid() : 0, facts.clusters);
   let command = resolveCommand(parsed, facts, { cwd: edge.cwd, mounts: snap.mounts, trust });
   const elevated = elevationOf(parsed) !== null && edge.uid !== 0;
   if (pathsOnly) completeState(facts, [...touchedByPaths(command.ops, facts.clusters), ...(elevated ? facts.clusters.filter((c) => c.footprintGaps?.length).map((c) => c.dataDir) : [])], snap, edge.now());

