@@ -4,8 +4,17 @@ import { defineConfig } from 'vitest/config';
 // only their own) run last and alone: another file's running primary would keep the host's
 // colour red when their failover expects it to change; stand-in postmasters of one would hold up
 // another's harmless rm.
-// release.test.ts installs the .deb on the host (/usr/bin/safeops, /etc/safeops).
-const HOST_WIDE = ['test/integration/e2e-terminal.test.ts', 'test/integration/guard-prechdir.test.ts', 'test/integration/release.test.ts'];
+// release.test.ts installs the .deb on the host (/usr/bin/safeops, /etc/safeops). Tests that
+// lower fs.protected_* sysctls run here too: two overlapping would each restore the other's
+// lowered value.
+const HOST_WIDE = [
+  'test/integration/e2e-terminal.test.ts',
+  'test/integration/guard-prechdir.test.ts',
+  'test/integration/release.test.ts',
+  'test/integration/guard-race.test.ts',
+  'test/integration/shell-registration.test.ts',
+  'test/integration/demo-teardown-race.test.ts',
+];
 
 export default defineConfig({
   test: {
