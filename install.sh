@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install.sh: install safeops on this host from this checkout (SPEC §5) or from a release
+# install.sh: install safeops on this host from this checkout (docs/design.md §5) or from a release
 # tarball (npm run release: no Node, no npm, no network), or --uninstall it.
 #
 # What goes where (PREFIX defaults to /usr/local):

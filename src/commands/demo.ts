@@ -1,5 +1,5 @@
 // `safeops demo`: a disposable primary + streaming standby with the host's PostgreSQL binaries,
-// a watcher, and a shell with the integration loaded (SPEC §5); all removed on exit. Layout of
+// a watcher, and a shell with the integration loaded (docs/design.md §5); all removed on exit. Layout of
 // the demo dir (/tmp/safeops-demo-XXXXXX):
 //   primary/ standby/   data dirs (owned by the server user: postgres as root, else you)
 //   run/                the servers' Unix sockets (0700; trust auth, no TCP)

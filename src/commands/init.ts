@@ -1,4 +1,4 @@
-// `safeops init bash|zsh|fish`: prints the shell integration, nothing else (SPEC §4).
+// `safeops init bash|zsh|fish`: prints the shell integration, nothing else (docs/design.md §4).
 import fs from 'node:fs';
 import { defaultConfig, formatConfigProblems, type Config, type LoadedConfig } from '../config/schema.js';
 import { minimalScript, warningLines } from '../shell/fallback.js';

@@ -1,4 +1,4 @@
-// `safeops watch`: the resident process that keeps the state dir current (SPEC §4), or with
+// `safeops watch`: the resident process that keeps the state dir current (docs/design.md §4), or with
 // `--once` a single gather and publish. The loop itself lives in src/watch/loop.ts.
 import path from 'node:path';
 import type { Edge } from '../util/edge.js';

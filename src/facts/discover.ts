@@ -1,4 +1,4 @@
-// Discovery: every data directory on the host, without being told (SPEC §1): running
+// Discovery: every data directory on the host, without being told (docs/design.md §1): running
 // postmasters, Debian's /etc/postgresql, a bounded scan of roots, and the config's list.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Role = liveness x recovery (POSTGRES.md): pure, from file facts and, when available, SQL.
+// Role = liveness x recovery (docs/postgres.md): pure, from file facts and, when available, SQL.
 import type { FactSource, Role, Tri } from './types.js';
 
 export interface RoleInput {

@@ -1,4 +1,4 @@
-// The facts safeops knows about a host (SPEC §1). Plain data: produced by src/facts/*,
+// The facts safeops knows about a host (docs/design.md §1). Plain data: produced by src/facts/*,
 // consumed by the pure decision, the status command, the watcher and the UI.
 
 /** A tri-state: true, false, or "could not be known" (no permission, unreachable...). */

@@ -1,4 +1,4 @@
-// decide(command, facts, config): the decision table of SPEC §2 as a pure function.
+// decide(command, facts, config): the decision table of docs/design.md §2 as a pure function.
 import type { Command, ResolvedOp, ResolvedPath, ResolvedRef } from '../command/types.js';
 import type { ConfigProblem } from '../config/schema.js';
 import type { ResolvedProtect } from '../facts/resolve.js';
@@ -23,7 +23,7 @@ interface Cell {
   strong?: boolean;
 }
 
-/** SPEC §2, row by column. "—" cells (nothing to stop) are allow: the tool itself reports it. */
+/** docs/design.md §2, row by column. "—" cells (nothing to stop) are allow: the tool itself reports it. */
 const TABLE: Record<Row, Record<ClusterState, Cell>> = {
   remove: { 'running-primary': { verdict: 'refuse' }, 'running-standby': { verdict: 'refuse' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'confirm', strong: true }, unknown: { verdict: 'refuse' } },
   'write-into': { 'running-primary': { verdict: 'refuse' }, 'running-standby': { verdict: 'refuse' }, 'stopped-standby': { verdict: 'confirm' }, stopped: { verdict: 'confirm' }, unknown: { verdict: 'refuse' } },

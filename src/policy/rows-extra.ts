@@ -1,4 +1,4 @@
-// Decision-table rows for the issue-9 tools (docs/guarded-tools.md), by the columns of SPEC §2.
+// Decision-table rows for the issue-9 tools (docs/guarded-tools.md), by the columns of docs/design.md §2.
 import { AUX_SAFE, BACKEND_SAFE, postmasterEffect } from '../command/signals.js';
 import type { ClusterState, VerdictKind } from './types.js';
 

@@ -1,4 +1,4 @@
-// Does a target touch a place? (SPEC §2: inside its footprint, or an ancestor of it when the
+// Does a target touch a place? (docs/design.md §2: inside its footprint, or an ancestor of it when the
 // operation is recursive.) Pure: compares canonical paths and dev:ino chains resolved earlier.
 import type { ResolvedOp, ResolvedPath } from '../command/types.js';
 import type { ClusterFacts, FootprintEntry } from '../facts/types.js';

@@ -2,7 +2,7 @@
 
 export type VerdictKind = 'allow' | 'confirm' | 'refuse';
 
-/** The table column a cluster falls in (SPEC §2). */
+/** The table column a cluster falls in (docs/design.md §2). */
 export type ClusterState = 'running-primary' | 'running-standby' | 'stopped-standby' | 'stopped' | 'unknown';
 
 export interface Reason {

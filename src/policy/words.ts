@@ -4,7 +4,7 @@ import type { ClusterFacts } from '../facts/types.js';
 import type { ClusterState } from './types.js';
 import { shellQuote as q } from '../util/escape.js';
 
-/** The decision-table column of a cluster (SPEC §2); unknown facts fall in the dangerous column. */
+/** The decision-table column of a cluster (docs/design.md §2); unknown facts fall in the dangerous column. */
 export function clusterState(c: ClusterFacts): ClusterState {
   if (c.running === 'unknown') return 'unknown';
   if (c.running === true) {

@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Exit codes (SPEC §3). The wrapped command's own code is passed through after it ran. */
+/** Exit codes (docs/design.md §3). The wrapped command's own code is passed through after it ran. */
 export const EXIT = {
   ok: 0,
   declined: 1,

@@ -1,4 +1,4 @@
-// Alerts for the prompt (SPEC §4), pure: from the host's facts and what the watcher remembers
+// Alerts for the prompt (docs/design.md §4), pure: from the host's facts and what the watcher remembers
 // of earlier gathers (a primary that had a standby, a `.ready` backlog that keeps growing).
 import type { ClusterFacts, HostFacts, ReplicationFacts } from '../facts/types.js';
 import type { Alert } from './events.js';

@@ -1,4 +1,4 @@
-// Live recolouring (SPEC §4): after publishing a new `prompt` file, the watcher tells every
+// Live recolouring (docs/design.md §4): after publishing a new `prompt` file, the watcher tells every
 // registered shell. zsh and fish get SIGUSR1 and redraw their prompt; bash cannot redraw from a
 // trap, so its terminal gets OSC 11 (+ OSC 2) written to it directly.
 //

@@ -1,4 +1,4 @@
-// Decision rows of the issue-9 tools (docs/guarded-tools.md), by column of SPEC §2.
+// Decision rows of the issue-9 tools (docs/guarded-tools.md), by column of docs/design.md §2.
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.js';
 import type { ResolvedOp, SignalledProc } from '../../src/command/types.js';

@@ -1,4 +1,4 @@
-// The decision table of SPEC §2, row by column, plus the rules around it.
+// The decision table of docs/design.md §2, row by column, plus the rules around it.
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.js';
 import type { ResolvedOp } from '../../src/command/types.js';
