@@ -50,8 +50,8 @@ export interface Unwrapped {
 }
 
 /** Peels prefixes off `argv` until a word that is not a prefix (the command), or until nothing runs. */
-export function unwrapPrefixes(argv: string[], env: Env): Unwrapped {
-  const st = initialState(env);
+export function unwrapPrefixes(argv: string[], env: Env, homeOf?: (user: string) => string | null): Unwrapped {
+  const st = initialState(env, homeOf);
   let words = argv;
   let opaque: Unwrapped['opaque'] = null;
   for (let depth = 0; words.length > 0; depth++) {

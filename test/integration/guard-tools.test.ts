@@ -202,6 +202,16 @@ describe('wrappers and command strings through safeops exec (item 2)', () => {
     expect(isRunning(primary)).toBe(true);
   });
 
+  it('su - starts in the home from /etc/passwd: a relative path is judged there', async () => {
+    const home = (await execa('getent', ['passwd', 'postgres'])).stdout.split(':')[5]!;
+    const rel = path.relative(home, primary.dataDir);
+    const r = await safeops(['exec', 'su', '-', 'postgres', '-c', `rm -rf ${rel}`], env.env);
+    expect(r.exitCode, r.stderr).toBe(77);
+    expect(r.stderr).toContain('running PRIMARY');
+    const ok = await safeops(['exec', 'su', '-', 'postgres', '-c', 'rm -rf safeops-nothing-here'], env.env);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+  });
+
   it('harmless strings still run: su -c echo, env -S printf', async () => {
     const su = await safeops(['exec', 'su', 'postgres', '-s', '/bin/sh', '-c', 'echo safeops-ok'], env.env);
     expect(su.exitCode, su.stderr).toBe(0);

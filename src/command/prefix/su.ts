@@ -4,7 +4,7 @@ import { has, lastValue, options, scan } from '../getopt.js';
 import { programName } from '../words.js';
 import { firstGuardedWord } from '../shell-words.js';
 import { SHELLS } from './shell.js';
-import { loseEnv, type PrefixState, type Step } from './state.js';
+import { loginHome, loseEnv, type PrefixState, type Step } from './state.js';
 
 const SU_SPEC = {
   short: 'c:fg:G:lmpPs:u:hVw:',
@@ -35,7 +35,7 @@ export function unwrapSu(words: string[], st: PrefixState): Step {
   }
   if (login) {
     loseEnv(st, `${name} -l starts a login shell whose startup files may set any variable`);
-    st.cwdUnknown = `${name} -l starts in the target user's home directory`;
+    loginHome(st, has(s, 'u') ? lastValue(s, 'u') : (rest[0] ?? 'root'), `${name} -l starts in the target user's home directory`);
   }
   if (has(s, 'u')) {
     if (rest.length === 0) return { kind: 'none', why: `${name} -u without a command runs no guarded command` };

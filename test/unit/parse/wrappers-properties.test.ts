@@ -155,3 +155,22 @@ describe('env -S: the examples of GNU env, checked against coreutils 9.1 on this
     expect(splitEnvString(text, env).kind).toBe('error');
   });
 });
+
+describe('login shells start in the target user\'s home (su -, su -l, runuser -l, sudo -i)', () => {
+  const homeOf = (u: string) => ({ postgres: '/var/lib/postgresql', root: '/root' })[u] ?? null;
+  it.each([
+    [['su', '-', 'postgres', '-c', 'rm -rf 15/main'], '/var/lib/postgresql'],
+    [['su', '-l', '-c', 'rm -rf 15/main', 'postgres'], '/var/lib/postgresql'],
+    [['runuser', '-l', 'postgres', '-c', 'rm -rf 15/main'], '/var/lib/postgresql'],
+    [['sudo', '-i', '-u', 'postgres', 'rm', '-rf', '15/main'], '/var/lib/postgresql'],
+    [['sudo', '-i', 'rm', '-rf', '15/main'], '/root'],
+  ])('%j runs in %s', (argv, home) => {
+    const r = parseExec(argv, { HOME: '/home/op' }, homeOf);
+    expect(r.cwd).toBe(home);
+    expect(r.ops).toEqual([{ type: 'remove', paths: ['15/main'], recursive: true }]);
+  });
+  it('an unknown home leaves relative targets opaque (asked about)', () => {
+    const r = parseExec(['su', '-', 'nobody-here', '-c', 'rm -rf data'], {}, homeOf);
+    expect(r.ops.map((o) => o.type)).toEqual(['remove', 'opaque']);
+  });
+});
