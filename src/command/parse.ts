@@ -16,14 +16,14 @@ export function parseGuarded(tool: GuardedTool, args: string[], env: Env): Parse
 }
 
 /** `safeops sudo args...`: sudo's own arguments. */
-export function parseSudo(args: string[], env: Env): ParsedCommand {
-  return parseExec(['sudo', ...args], env);
+export function parseSudo(args: string[], env: Env, homeOf?: (user: string) => string | null): ParsedCommand {
+  return parseExec(['sudo', ...args], env, homeOf);
 }
 
 /** `safeops exec argv...`: any command line, seen through its prefixes. */
-export function parseExec(argv: string[], env: Env): ParsedCommand {
+export function parseExec(argv: string[], env: Env, homeOf?: (user: string) => string | null): ParsedCommand {
   if (argv.length === 0) throw new UsageError('safeops exec needs a command: safeops exec COMMAND [ARGS...]');
-  const u = unwrapPrefixes(argv, env);
+  const u = unwrapPrefixes(argv, env, homeOf);
   const base = { argv: [...argv], innerArgv: u.innerArgv, cwd: u.cwd, envOverrides: u.envOverrides, envUnknown: u.envUnknown, notes: u.notes };
   if (u.opaque !== null) return { ...base, tool: u.opaque.tool, ops: [{ type: 'opaque', why: u.opaque.why }] };
   const tool = u.innerArgv.length > 0 ? guardedToolOf(u.innerArgv[0]!) : null;

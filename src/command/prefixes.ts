@@ -7,6 +7,7 @@ import { initialState, type PrefixHandler } from './prefix/state.js';
 import { unwrapSu } from './prefix/su.js';
 import { unwrapDoas, unwrapSudo } from './prefix/sudo.js';
 import { WRAPPERS } from './prefix/wrappers.js';
+import { MORE_PREFIXES } from './prefix/more.js';
 import { firstGuardedWord } from './shell-words.js';
 import type { GuardedTool } from './types.js';
 import { programName } from './words.js';
@@ -21,6 +22,7 @@ const HANDLERS: ReadonlyMap<string, PrefixHandler> = new Map<string, PrefixHandl
   ['eval', unwrapEval],
   ...SHELLS.map((s): [string, PrefixHandler] => [s, unwrapShell]),
   ...WRAPPERS,
+  ...MORE_PREFIXES,
 ]);
 
 // Every prefix consumes at least its own word, so this only bounds absurd inputs.
@@ -48,8 +50,8 @@ export interface Unwrapped {
 }
 
 /** Peels prefixes off `argv` until a word that is not a prefix (the command), or until nothing runs. */
-export function unwrapPrefixes(argv: string[], env: Env): Unwrapped {
-  const st = initialState(env);
+export function unwrapPrefixes(argv: string[], env: Env, homeOf?: (user: string) => string | null): Unwrapped {
+  const st = initialState(env, homeOf);
   let words = argv;
   let opaque: Unwrapped['opaque'] = null;
   for (let depth = 0; words.length > 0; depth++) {

@@ -1,6 +1,6 @@
 // Reading shell command strings (`sh -c STRING`, `env -S STRING`) without a shell: only when
 // their meaning is certain, and otherwise only looking for the tools they mention.
-import type { GuardedTool } from './types.js';
+import { GUARDED_TOOLS, type GuardedTool } from './types.js';
 import { guardedToolOf } from './words.js';
 
 export interface ShellWord {
@@ -13,8 +13,8 @@ export interface ShellWord {
 const PLAIN_CHAR = /^[\p{L}\p{N}/._\-=:,+@%~]$/u;
 
 /**
- * The words of `script` when every word is plain: letters, digits, `/._-=:,+@%~`, and quoted
- * parts without `$`, backticks or backslashes. Anything else (operators, expansions, globs,
+ * The words of `script` when every word is plain: letters, digits, `/._-=:,+@%~`, single-quoted
+ * parts (literal), and double-quoted parts without `$`, backticks or backslashes. Anything else (operators, expansions, globs,
  * newlines, a `~` the shell would expand) makes the meaning uncertain: null.
  */
 export function splitPlain(script: string): ShellWord[] | null {
@@ -33,7 +33,8 @@ export function splitPlain(script: string): ShellWord[] | null {
       const close = chars.indexOf(c, i + 1);
       if (close < 0) return null;
       const inner = chars.slice(i + 1, close).join('');
-      if (/[$`\\]/.test(inner)) return null;
+      // Single quotes are literal in sh; inside double quotes $ ` \ would still be interpreted.
+      if (c === '"' && /[$`\\]/.test(inner)) return null;
       cur.value += inner;
       cur.raw += c + inner + c;
       i = close;
@@ -55,8 +56,19 @@ export function firstGuardedWord(script: string): GuardedTool | null {
     const tool = guardedToolOf(token.replace(/['"\\]/g, ''));
     if (tool !== null) return tool;
   }
+  // A name glued to escapes or other words (`rm\_-rf` for env -S, `x=rm`): any guarded name between
+  // non-word characters, with quotes dropped and backslashes read both as nothing and as a break.
+  const unquoted = script.replace(/['"]/g, '');
+  for (const text of [unquoted.replace(/\\/g, ''), unquoted.replace(/\\/g, ' '), unquoted.replace(/\\_/g, ' ').replace(/\\/g, '')]) {
+    const m = GUARDED_NAME.exec(text);
+    if (m !== null) return guardedToolOf(m[2]!);
+  }
   return null;
 }
+
+const GUARDED_NAME = new RegExp(
+  `(^|[^A-Za-z0-9_.+-])(${[...GUARDED_TOOLS].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^$()|[\]\\-]/g, '\\$&')).join('|')}|mkfs\\.[A-Za-z0-9_]+)(?![A-Za-z0-9_.+-])`,
+);
 
 /** `env -S STRING`: blanks separate words, quotes group them (GNU env's escapes are not interpreted). */
 export function splitLoosely(text: string): string[] {

@@ -18,3 +18,21 @@ export function userName(uid: number): string | null {
   }
   return byUid.get(uid) ?? null;
 }
+
+let homes: Map<string, string> | null = null;
+
+/** A user's home directory from /etc/passwd (login shells of su -, sudo -i start there), or null. */
+export function homeDir(user: string): string | null {
+  if (!homes) {
+    homes = new Map();
+    try {
+      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length >= 6 && f[0]) homes.set(f[0], f[5]!);
+      }
+    } catch {
+      // no passwd: homes stay unknown (relative targets of login shells are then asked about)
+    }
+  }
+  return homes.get(user) ?? null;
+}

@@ -12,6 +12,7 @@ import { elevationOf, factsForCommand } from '../facts/privileged.js';
 import { trustFor } from '../facts/race.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { decide } from '../policy/decide.js';
+import { homeDir } from '../facts/users.js';
 import { touchedByPaths } from '../policy/touch.js';
 import type { Verdict } from '../policy/types.js';
 import { appendAudit, auditPath } from '../audit/log.js';
@@ -100,8 +101,8 @@ function touchedClusters(facts: HostFacts, v: Verdict): ClusterFacts[] {
 }
 
 function parse(req: GuardRequest, env: NodeJS.ProcessEnv): ParsedCommand {
-  if (req.mode === 'sudo') return parseSudo(req.args, env);
-  if (req.mode === 'exec') return parseExec(req.args, env);
+  if (req.mode === 'sudo') return parseSudo(req.args, env, homeDir);
+  if (req.mode === 'exec') return parseExec(req.args, env, homeDir);
   return parseGuarded(req.tool!, req.args, env);
 }
 

@@ -4,7 +4,7 @@ import { firstGuardedWord, splitPlain } from '../shell-words.js';
 import { programName } from '../words.js';
 import { loseEnv, setVar, type PrefixState, type Step } from './state.js';
 
-export const SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'posh', 'yash', 'fish'] as const;
+export const SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'posh', 'yash', 'fish', 'rbash', 'lksh', 'ksh93', 'csh', 'tcsh'] as const;
 
 // A reserved word in command position starts a compound command: its meaning is not a plain argv.
 const RESERVED = new Set([
@@ -93,7 +93,15 @@ export function runScript(script: string, label: string, words: string[], st: Pr
     if (rest.length === 0) return { kind: 'none', why: `the shell script (${label}) runs no command` };
     if (!RESERVED.has(rest[0]!.raw)) return { kind: 'next', words: rest.map((w) => w.value) };
   }
-  const tool = firstGuardedWord(script);
+  // Variables the command will see are looked into too: `sh -c '$CMD -rf /d'` with CMD=rm.
+  // Values may name other variables (env -S inside): expanded again, a few times, bounded.
+  let expanded = script;
+  for (let k = 0; k < 4 && expanded.length < 100_000; k++) {
+    const next = expanded.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => st.env.get(name) ?? m);
+    if (next === expanded) break;
+    expanded = next;
+  }
+  const tool = firstGuardedWord(script) ?? firstGuardedWord(expanded);
   if (tool !== null) return { kind: 'opaque', tool, why: `a shell script (${label}) runs ${tool}; safeops cannot see its arguments`, words };
   return { kind: 'none', why: `the shell script (${label}) runs no guarded command` };
 }

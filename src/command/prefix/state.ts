@@ -19,6 +19,8 @@ export interface PrefixState {
   /** Why the inner command sees other paths than ours (a chroot), or null. */
   hidden: string | null;
   notes: string[];
+  /** A user's home directory (from /etc/passwd, passed in by the caller), or null: login shells start there. */
+  homeOf: (user: string) => string | null;
 }
 
 /** What a prefix handler decides: the words that run next, nothing at all, or a script safeops cannot see into. */
@@ -30,10 +32,10 @@ export type Step =
 /** A prefix (sudo, env, sh -c ...): `words[0]` is the prefix as typed. */
 export type PrefixHandler = (words: string[], st: PrefixState) => Step;
 
-export function initialState(env: Env): PrefixState {
+export function initialState(env: Env, homeOf: (user: string) => string | null = () => null): PrefixState {
   const known = new Map<string, string>();
   for (const [k, v] of Object.entries(env)) if (v !== undefined) known.set(k, v);
-  return { env: known, overrides: new Map(), envUnknown: false, envOpen: false, cwd: null, cwdUnknown: null, hidden: null, notes: [] };
+  return { env: known, overrides: new Map(), envUnknown: false, envOpen: false, cwd: null, cwdUnknown: null, hidden: null, notes: [], homeOf };
 }
 
 export function setVar(st: PrefixState, name: string, value: string): void {
@@ -60,6 +62,18 @@ export function loseEnv(st: PrefixState, why: string): void {
   st.envUnknown = true;
   st.envOpen = true;
   st.notes.push(why);
+}
+
+/** A login shell of `user` starts in its home: relative paths are taken from there (unknown home: opaque). */
+export function loginHome(st: PrefixState, user: string | undefined, why: string): void {
+  const home = user === undefined || user.startsWith('#') ? null : st.homeOf(user);
+  if (home !== null && home.startsWith('/')) {
+    st.cwd = home;
+    st.cwdUnknown = null;
+    st.notes.push(`${why}: ${home}`);
+  } else {
+    st.cwdUnknown = why;
+  }
 }
 
 /** `env -C DIR`, `sudo -D DIR`: a relative DIR is taken lexically against the outer one. */

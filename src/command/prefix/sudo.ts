@@ -1,7 +1,7 @@
 // sudo(8) and doas(1): the command they run, in which directory, with which environment.
-import { has, options, scan } from '../getopt.js';
+import { has, lastValue, options, scan } from '../getopt.js';
 import { programName } from '../words.js';
-import { chdir, loseEnv, takeAssignments, type PrefixState, type Step } from './state.js';
+import { chdir, loginHome, loseEnv, takeAssignments, type PrefixState, type Step } from './state.js';
 
 const SUDO = options({
   short: 'Aa:BbC:c:D:Eeg:Hh::iKklNnPp:R:r:SsT:t:U:u:Vv',
@@ -42,7 +42,7 @@ export function unwrapSudo(words: string[], st: PrefixState): Step {
   // The shell's startup files run after sudo sets VAR=value, so those are unknown too.
   if (has(s, 'i')) {
     loseEnv(st, 'sudo -i runs a login shell whose startup files may set any variable');
-    if (!has(s, 'D')) st.cwdUnknown = "sudo -i starts in the target user's home directory";
+    if (!has(s, 'D')) loginHome(st, lastValue(s, 'u') ?? 'root', "sudo -i starts in the target user's home directory");
   } else if (has(s, 's')) {
     loseEnv(st, 'sudo -s runs the command through a shell whose startup files may set variables');
   }
