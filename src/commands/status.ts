@@ -7,13 +7,15 @@ import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import { clusterState, roleWords } from '../policy/words.js';
 import type { Edge } from '../util/edge.js';
 import { colorLevel } from '../guard/color.js';
+import { patroniText } from '../patroni/status.js';
 
 export const STATUS_SCHEMA = 'safeops.status/1';
 
 /** Live facts of the host, SQL included for every running cluster. */
 export async function hostStatus(loaded: LoadedConfig, edge: Edge): Promise<HostFacts> {
   const facts = gatherFileFacts({ config: loaded.config, edge });
-  return addSqlFacts(facts, () => true, loaded.config, edge.userName);
+  await addSqlFacts(facts, () => true, loaded.config, edge.userName);
+  return (await import('../patroni/status.js')).addPatroniFacts(facts);
 }
 
 /** The stable JSON document (README "safeops status --json"). Pure. */
@@ -52,6 +54,7 @@ export function statusJson(facts: HostFacts, loaded: LoadedConfig): object {
       owner: c.owner?.name ?? null,
       observedAt: c.observedAt,
       problems: c.problems,
+      patroni: c.patroni ?? null,
     })),
     unidentifiedPostmasters: facts.unidentifiedPostmasters,
     problems: facts.problems,
@@ -94,6 +97,7 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
     out.push(`  role from    ${cl.roleDetail}`);
     out.push(`  replication  ${replicationText(cl)}`);
     out.push(`  archiving    ${archivingText(cl)}`);
+    if (cl.patroni) out.push(`  patroni      ${patroniText(cl.patroni)}`);
     for (const p of cl.problems) out.push(c.yellow(`  ! ${p}`));
   }
   if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + loaded.config.discovery.roots.join(', ') + ').');
@@ -103,7 +107,8 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
   return out.join('\n') + '\n';
 }
 
-export async function runStatus(opts: { json: boolean }, loaded: LoadedConfig, edge: Edge): Promise<number> {
+export async function runStatus(opts: { json: boolean; fleet?: boolean }, loaded: LoadedConfig, edge: Edge): Promise<number> {
+  if (opts.fleet) return (await import('./fleet-status.js')).runFleetStatus({ json: opts.json }, loaded, edge);
   const facts = await hostStatus(loaded, edge);
   if (opts.json) process.stdout.write(JSON.stringify(statusJson(facts, loaded), null, 2) + '\n');
   else process.stdout.write(statusText(facts, loaded, colorLevel(edge.env, edge.stdoutIsTTY)));

@@ -83,6 +83,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
 
   let stopped = false;
   let lease: Lease | null = null;
+  /** The lease's grant succeeded (a failed grant leaves a lease object that can never be used). */
+  let granted = false;
   let connected = false;
   let syncedAt: number | null = null;
   let lastError: string | null = null;
@@ -177,9 +179,11 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   /** Grant a lease and write every report under it (first time, or the old lease expired). */
   const regrant = async () => {
     if (lease) lease.release();
+    granted = false;
     lease = client.lease(ttl, { autoKeepAlive: false });
     lease.on('lost', () => undefined);
     await within(lease.grant(), CALL_TIMEOUT_MS, 'lease grant');
+    granted = true;
     written.clear();
   };
 
@@ -225,7 +229,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
           fail(e);
           needResync = true;
           // A lease we cannot confirm is asked again at the next step.
-          if (/lease not found|requested lease/i.test(String((e as Error).message))) lease = null;
+          if (!granted || /lease not found|requested lease/i.test(String((e as Error).message))) lease = null;
         }
         emit();
       } while (again && !stopped);
