@@ -19,7 +19,7 @@ export function startWatcherHost(o: { root: string; name: string; clusters: stri
   const dir = path.join(o.root, `state-${o.name}`);
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(o.root, `${o.name}.json`);
-  const fleet = o.etcd ? { host: o.name, clusters: o.clusters, etcd: { endpoints: [o.etcd], prefix: o.prefix ?? '/safeops/' } } : { host: o.name, clusters: o.clusters };
+  const fleet = o.etcd ? { host: o.name, clusters: o.clusters, leaseTtlSeconds: 8, etcd: { endpoints: [o.etcd], prefix: o.prefix ?? '/safeops/' } } : { host: o.name, clusters: o.clusters };
   fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [o.root] }, watch: { staleAfterSeconds: 10 }, fleet }));
   const h: Host = { name: o.name, stateDir: dir, config, proc: null, out: [] };
   launch(h, o.interval ?? 500);
