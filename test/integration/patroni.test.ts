@@ -90,9 +90,9 @@ describe('Patroni\'s view in the watcher and status', () => {
     const prefix = `/safeops-patroni-${path.basename(root)}/`;
     watchers.push(startWatcherHost({ root, name: 'host-1', clusters: [m1.dataDir], etcd: etcd.endpoint, prefix }));
     watchers.push(startWatcherHost({ root, name: 'host-2', clusters: [m2.dataDir], etcd: etcd.endpoint, prefix }));
-    for (const w of watchers) await until(w, `${w.name} to show Patroni's view`, (p) => p.label.includes(`patroni ${m1.scope}: m1 LEADER, m2 replica`), 60_000);
+    for (const w of watchers) await until(w, `${w.name} to show Patroni's view`, (p) => p.label.includes(`patroni ${m1.scope}: m1 LEADER, m2 replica`), 120_000);
     // The fleet segment: each host sees the other.
-    await until(watchers[0]!, 'host-1 to see host-2', (p) => /host-2 standby/.test(p.label), 60_000);
+    await until(watchers[0]!, 'host-1 to see host-2', (p) => /host-2 standby/.test(p.label), 120_000);
     const r = await safeops(['status'], cli.env);
     expect(r.stdout).toMatch(new RegExp(`patroni +scope ${m1.scope}, member m1, patroni running \\(pid \\d+\\); leader m1; m1 leader running`));
     const j = JSON.parse((await safeops(['status', '--json'], cli.env)).stdout) as { clusters: Array<{ dataDir: string; patroni: { member: string; view: { leader: string } } | null }> };
