@@ -103,7 +103,9 @@ describe('Patroni\'s view in the watcher and status', () => {
     const r = await patronictl(m1, ['switchover', m1.scope, '--leader', 'm1', '--candidate', 'm2', '--force']);
     expect(r.code, r.out).toBe(0);
     for (const w of watchers) await until(w, `${w.name} to show m2 as leader`, (p) => p.label.includes(`patroni ${m1.scope}: m1 replica`) && p.label.includes('m2 LEADER'), 90_000);
-    // And the guard follows Patroni's members, whatever their role: still refused.
+    // And the guard follows Patroni's members, whatever their role: once m1 runs again (as a
+    // replica now), stopping it behind Patroni's back is still refused.
+    await waitPatroniRole(m1, 'replica');
     const again = await safeopsAs('postgres', ['pg_ctl', '-D', m1.dataDir, 'stop'], cli.env);
     expect(again.exitCode, again.stderr).toBe(77);
   });
