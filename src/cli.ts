@@ -58,11 +58,14 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
     .command(
       'status',
       'list the clusters on this host with their live roles',
-      (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output (schema safeops.status/1)' }),
+      (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (schema safeops.status/1)' })
+          .option('fleet', { type: 'boolean', default: false, describe: 'every member of every local replication set on every host (etcd, see docs/fleet.md)' }),
       async (a) => {
         for (const line of formatConfigProblems(loaded)) process.stderr.write((await import('./util/escape.js')).escapeText(line) + '\n');
         const { runStatus } = await import('./commands/status.js');
-        code = await runStatus({ json: Boolean(a.json) }, loaded, edge);
+        code = await runStatus({ json: Boolean(a.json), fleet: Boolean(a.fleet) }, loaded, edge);
       },
     )
     .command(

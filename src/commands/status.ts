@@ -9,13 +9,15 @@ import type { Edge } from '../util/edge.js';
 import { colorLevel } from '../guard/color.js';
 import { ROLE_TEXT_COLOUR } from '../contract.js';
 import { escapeText as e } from '../util/escape.js';
+import { patroniText } from '../patroni/status.js';
 
 export const STATUS_SCHEMA = 'safeops.status/1';
 
 /** Live facts of the host, SQL included for every running cluster. */
 export async function hostStatus(loaded: LoadedConfig, edge: Edge): Promise<HostFacts> {
   const facts = gatherFileFacts({ config: loaded.config, edge });
-  return addSqlFacts(facts, () => true, loaded.config, edge.userName, { extra: true });
+  await addSqlFacts(facts, () => true, loaded.config, edge.userName, { extra: true });
+  return (await import('../patroni/status.js')).addPatroniFacts(facts);
 }
 
 /** The stable JSON document (README "safeops status --json"). Pure. */
@@ -56,6 +58,7 @@ export function statusJson(facts: HostFacts, loaded: LoadedConfig): object {
       owner: c.owner?.name ?? null,
       observedAt: c.observedAt,
       problems: c.problems,
+      patroni: c.patroni ?? null,
     })),
     unidentifiedPostmasters: facts.unidentifiedPostmasters,
     suspectPostmasters: facts.suspectPostmasters ?? [],
@@ -128,6 +131,7 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
     out.push(`  archiving    ${e(archivingText(cl))}`);
     const wal = walText(cl);
     if (wal) out.push(`  wal          ${e(wal)}`);
+    if (cl.patroni) out.push(`  patroni      ${e(patroniText(cl.patroni))}`);
     for (const p of cl.problems) out.push(c.yellow(`  ! ${e(p)}`));
   }
   if (facts.clusters.length === 0) out.push('', 'No PostgreSQL clusters found (looked at running servers, /etc/postgresql and ' + e(loaded.config.discovery.roots.join(', ')) + ').');
@@ -140,7 +144,8 @@ export function statusText(facts: HostFacts, loaded: LoadedConfig, level: 0 | 1)
   return out.join('\n') + '\n';
 }
 
-export async function runStatus(opts: { json: boolean }, loaded: LoadedConfig, edge: Edge): Promise<number> {
+export async function runStatus(opts: { json: boolean; fleet?: boolean }, loaded: LoadedConfig, edge: Edge): Promise<number> {
+  if (opts.fleet) return (await import('./fleet-status.js')).runFleetStatus({ json: opts.json }, loaded, edge);
   const facts = await hostStatus(loaded, edge);
   if (opts.json) process.stdout.write(JSON.stringify(statusJson(facts, loaded), null, 2) + '\n');
   else process.stdout.write(statusText(facts, loaded, colorLevel(edge.env, edge.stdoutIsTTY)));

@@ -47,9 +47,9 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
-/** Lease TTL in seconds: a few poll intervals, at least 3 s. */
+/** Lease TTL in seconds: a few poll intervals, at least 5 s (a busy host must not lose it between keep-alives). */
 export function leaseTtl(intervalMs: number, configured: number | null): number {
-  return configured ?? Math.max(3, Math.ceil((3 * intervalMs) / 1000));
+  return configured ?? Math.max(5, Math.ceil((3 * intervalMs) / 1000));
 }
 
 /** The etcd key of one cluster: PREFIX members/SYSID/HOST/ENCODED-DATADIR. */
@@ -83,6 +83,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
 
   let stopped = false;
   let lease: Lease | null = null;
+  /** The lease's grant succeeded (a failed grant leaves a lease object that can never be used). */
+  let granted = false;
   let connected = false;
   let syncedAt: number | null = null;
   let lastError: string | null = null;
@@ -177,9 +179,11 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   /** Grant a lease and write every report under it (first time, or the old lease expired). */
   const regrant = async () => {
     if (lease) lease.release();
+    granted = false;
     lease = client.lease(ttl, { autoKeepAlive: false });
     lease.on('lost', () => undefined);
     await within(lease.grant(), CALL_TIMEOUT_MS, 'lease grant');
+    granted = true;
     written.clear();
   };
 
@@ -225,7 +229,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
           fail(e);
           needResync = true;
           // A lease we cannot confirm is asked again at the next step.
-          if (/lease not found|requested lease/i.test(String((e as Error).message))) lease = null;
+          // etcd3 says "Lease N is expired or revoked" (EtcdLeaseInvalidError), etcd "requested lease not found".
+          if (!granted || /lease/i.test(String((e as Error).message)) || (e as Error).name === 'EtcdLeaseInvalidError') lease = null;
         }
         emit();
       } while (again && !stopped);

@@ -53,7 +53,9 @@ export function labelWithExtra(label: string, x: ExtraState, host: Pick<HostFact
   const segs: string[] = [];
   for (const c of host?.clusters ?? []) {
     const p = x.patroni[c.dataDir];
-    if (p?.view) segs.push(patroniSegment(p.scope, p.view));
+    const seg = p?.view ? patroniSegment(p.scope, p.view) : '';
+    // Two members of one Patroni cluster on this host show one segment.
+    if (seg && !segs.includes(seg)) segs.push(seg);
   }
   const f = fleetSegment(x.fleet);
   if (f) segs.push(f);

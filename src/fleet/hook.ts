@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { fleetHost } from '../config/fleet.js';
 import type { HostFacts, PatroniFacts } from '../facts/types.js';
-import { patroniFacts, scanPatroni, type PatroniScan } from '../patroni/detect.js';
+import { mayBePatroniManaged, NO_PATRONI, patroniFacts, scanPatroni, type PatroniScan } from '../patroni/detect.js';
 import { fetchPatroniView } from '../patroni/rest.js';
 import type { FleetAgent } from './agent.js';
 import type { FleetView } from './types.js';
@@ -45,7 +45,7 @@ export function startExtras(opts: ExtrasOptions): Extras {
     polling = true;
     try {
       const t = Date.now();
-      if (!scan || t - scan.at > SCAN_EVERY_MS) scan = { at: t, value: scanPatroni() };
+      if (!scan || t - scan.at > SCAN_EVERY_MS) scan = { at: t, value: host.clusters.some((c) => mayBePatroniManaged(c)) ? scanPatroni() : NO_PATRONI };
       const next: Record<string, PatroniFacts> = {};
       await Promise.all(
         host.clusters.map(async (c) => {

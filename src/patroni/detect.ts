@@ -194,6 +194,24 @@ export interface PatroniScan {
   configs: PatroniConfig[];
 }
 
+/**
+ * Could Patroni manage this cluster? Cheap (a stat or two, one /proc read): `patroni.dynamic.json`
+ * in the data dir, a postmaster started by patroni, or a Patroni config dir on the host. Only
+ * then is /proc scanned for Patroni daemons (scanPatroni).
+ */
+export function mayBePatroniManaged(c: Pick<ClusterFacts, 'dataDir' | 'pid' | 'running'>, confDirs: string[] = PATRONI_CONF_DIRS): boolean {
+  if (fs.existsSync(path.join(c.dataDir, 'patroni.dynamic.json'))) return true;
+  if (confDirs.some((d) => fs.existsSync(d))) return true;
+  if (c.running === true && c.pid !== null) {
+    const ppid = readProcStat(c.pid)?.ppid ?? null;
+    const argv = ppid !== null && ppid > 1 ? readCmdline(ppid) : null;
+    if (argv && patroniArgv(argv).isPatroni) return true;
+  }
+  return false;
+}
+
+export const NO_PATRONI: PatroniScan = { processes: [], configs: [] };
+
 /** One look at the host's Patroni daemons and configs (shared by every cluster of one decision). */
 export function scanPatroni(): PatroniScan {
   return { processes: listPatroniProcesses(), configs: listPatroniConfigFiles() };

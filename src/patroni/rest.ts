@@ -5,7 +5,7 @@
 import type { PatroniView } from '../facts/types.js';
 import { safeWord } from './detect.js';
 
-export const REST_TIMEOUT_MS = 1500;
+export const REST_TIMEOUT_MS = 3000;
 const MAX_BYTES = 64 * 1024;
 
 /** Parse a `/cluster` answer (pure). */

@@ -37,12 +37,20 @@ export function fleetReasons(row: PatroniRow, c: ClusterFacts, what: string, vie
   if (row === 'remove' && (state === 'stopped' || state === 'stopped-standby')) {
     const anyLivePrimary = members.some((m) => !m.expired && m.running === true && m.role === 'primary');
     const me = members.find((m) => m.local && m.dataDir === c.dataDir);
-    const lsns = others.map((m) => compareLsn(me?.lsn ?? null, m.lsn));
-    const newest = me?.lsn && lsns.every((d) => d !== null && d >= 0);
+    // Newest: the highest timeline (a promotion forks a new one), then the highest LSN on it.
+    const newer = (m: FleetMember): number | null => {
+      if (me?.timeline == null || m.timeline == null) return null;
+      if (me.timeline !== m.timeline) return me.timeline > m.timeline ? 1 : -1;
+      return compareLsn(me.lsn, m.lsn);
+    };
+    const newest = me?.lsn && others.every((m) => {
+      const d = newer(m);
+      return d !== null && d >= 0;
+    });
     if (!anyLivePrimary && newest) {
       out.push({
         strong: true,
-        reason: { ...base, verdict: 'confirm', what: `${what}: it may be the NEWEST copy of its replication set: no member reports a live primary, and its LSN ${me!.lsn} is the highest of ${members.length}`, next: 'This may be the copy a failover should start from. Check every member before deleting it.' },
+        reason: { ...base, verdict: 'confirm', what: `${what}: it may be the NEWEST copy of its replication set: no member reports a live primary, and its timeline ${me!.timeline} and LSN ${me!.lsn} are the highest of ${members.length} members`, next: 'This may be the copy a failover should start from. Check every member before deleting it.' },
       });
     } else if (state === 'stopped-standby' && livePrimaries.length) {
       const p = livePrimaries[0]!;

@@ -3,21 +3,13 @@
 // replication set. A real pg_ctl promote on host-a reaches host-b's prompt file; split brain
 // across hosts; version drift from two wal-g fixtures; the guard's fleet rows (read from the
 // watcher's state.json); etcd killed and restarted; a watcher gone silent.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, safeops } from '../support/cli.js';
-import { type PgNode, appendConf, cleanupAll, createStandby, initPrimary, makeTempRoot, stopNode, waitFor, writeOwned } from '../support/pg.js';
-import { startEtcd, type Etcd } from '../support/etcd.js';
-
-interface Host {
-  name: string;
-  stateDir: string;
-  config: string;
-  proc: ChildProcess | null;
-  out: string[];
-}
+import { cliEnv, safeops } from '../support/cli.js';
+import { type PgNode, appendConf, cleanupAll, createStandby, initPrimary, makeTempRoot, stopNode, writeOwned } from '../support/pg.js';
+import { ETCDCTL, startEtcd, type Etcd } from '../support/etcd.js';
+import { type Host, prompt, startWatcherHost, stopHost, until } from '../support/watcher-host.js';
 
 let etcd: Etcd;
 let root: string;
@@ -34,61 +26,9 @@ function fixtureWalg(dir: string, version: string): string {
 }
 
 function startHost(name: string, clusters: string[]): Host {
-  const dir = path.join(root, `state-${name}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const config = path.join(root, `${name}.json`);
-  fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [root] }, watch: { staleAfterSeconds: 10 }, fleet: { host: name, clusters, etcd: { endpoints: [etcd.endpoint], prefix } } }));
-  const h: Host = { name, stateDir: dir, config, proc: null, out: [] };
-  launch(h);
+  const h = startWatcherHost({ root, name, clusters, etcd: etcd.endpoint, prefix });
   hosts.push(h);
   return h;
-}
-
-function launch(h: Host): void {
-  const proc = spawn(process.execPath, [BIN, 'watch', '--state-dir', h.stateDir, '--interval', '500'], { cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SAFEOPS_CONFIG: h.config, HOME: '/tmp', LANG: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const collect = (b: Buffer) => h.out.push(...b.toString().split('\n').filter(Boolean));
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
-  h.proc = proc;
-}
-
-async function stopHost(h: Host): Promise<void> {
-  const p = h.proc;
-  h.proc = null;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-}
-
-interface Prompt {
-  label: string;
-  alerts: string[];
-  heartbeat: number;
-}
-function prompt(h: Host): Prompt | null {
-  try {
-    const lines = fs.readFileSync(path.join(h.stateDir, 'prompt'), 'utf8').split('\n');
-    if (lines[0] !== 'safeops-prompt 1' || !lines.includes('end')) return null;
-    for (const l of lines) if (l.length > 200 || !/^[A-Za-z0-9 ._,:/@()+=-]*$/.test(l)) throw new Error(`prompt line a shell would refuse: ${JSON.stringify(l)}`);
-    const get = (k: string) => lines.filter((l) => l.startsWith(`${k} `)).map((l) => l.slice(k.length + 1));
-    return { label: get('label')[0] ?? '', alerts: get('alert'), heartbeat: Number(get('heartbeat')[0]) };
-  } catch (e) {
-    if ((e as Error).message.startsWith('prompt line')) throw e;
-    return null;
-  }
-}
-const describeHost = (h: Host) => () => `${h.name} prompt: ${JSON.stringify(prompt(h))}\nlog: ${h.out.slice(-8).join('\n')}`;
-async function until(h: Host, what: string, ok: (p: Prompt) => boolean, timeoutMs = 30_000): Promise<Prompt> {
-  try {
-    return await waitFor(() => {
-      const p = prompt(h);
-      return p && ok(p) ? p : null;
-    }, timeoutMs, what, 50);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${describeHost(h)()}`);
-  }
 }
 
 beforeAll(async () => {
@@ -119,6 +59,37 @@ describe('the fleet through etcd', () => {
     expect(doc.fleet.connected).toBe(true);
     expect(doc.fleet.sets).toHaveLength(1);
     expect(doc.fleet.sets[0].members.map((m: { host: string }) => m.host).sort()).toEqual(['host-a', 'host-b']);
+  });
+
+  it('status --fleet lists every member of the set from etcd', async () => {
+    const r = await safeops(['status', '--fleet', '--json'], { SAFEOPS_CONFIG: hosts[1]!.config, SAFEOPS_STATE_DIR: hosts[1]!.stateDir, NO_COLOR: '1' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { schema: string; source: string; view: { sets: Array<{ members: Array<{ host: string; role: string; versions: { walg: string; server: string } }> }> } };
+    expect(doc.schema).toBe('safeops.fleet/1');
+    expect(doc.source).toContain('etcd');
+    const members = doc.view.sets[0]!.members;
+    expect(members.map((m) => `${m.host} ${m.role} ${m.versions.walg}`).sort()).toEqual(['host-a standby v3.0.2', 'host-b primary v3.0.5']);
+    expect(members[0]!.versions.server).toMatch(/^15\.\d+$/);
+    const text = await safeops(['status', '--fleet'], { SAFEOPS_CONFIG: hosts[1]!.config, SAFEOPS_STATE_DIR: hosts[1]!.stateDir, NO_COLOR: '1' });
+    expect(text.stdout).toContain('host-a');
+    expect(text.stdout).toContain('(this host)');
+  });
+
+  it('a hostile report in etcd is sanitized before the prompt and the terminal', async () => {
+    const doc = JSON.parse(fs.readFileSync(path.join(hosts[1]!.stateDir, 'state.json'), 'utf8'));
+    const sysid = doc.fleet.sets[0].systemIdentifier as string;
+    const evil = { schema: 'safeops.member/1', host: 'evil', cluster: 'x\u001b]11;#ff0000\u0007$(touch /tmp/pwned)', dataDir: '/d/e', systemIdentifier: sysid, timeline: 1, role: 'standby', roleHow: 'line\nbreak \u001b[2J', running: true, port: 5432, lsn: '0/1', upstream: null, standbys: [], replayLagSeconds: 0, archiving: 'ok', versions: { server: '15.1\u001b[31m', walg: null, pgbackrest: null, safeops: '0.1.0' }, patroni: null, reportedAt: new Date().toISOString() };
+    const key = `${prefix}members/${sysid}/evil/${encodeURIComponent('/d/e')}`;
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(ETCDCTL, ['--endpoints', etcd.endpoint, 'put', key, JSON.stringify(evil)], { env: { ETCDCTL_API: '3', PATH: '/usr/bin:/bin' } });
+    // prompt() throws on any line a shell would refuse.
+    await until(hosts[1]!, 'host-b to show the evil member', (x) => / : .*evil standby/.test(x.label));
+    const text = await safeops(['status', '--fleet'], { SAFEOPS_CONFIG: hosts[1]!.config, SAFEOPS_STATE_DIR: hosts[1]!.stateDir, NO_COLOR: '1' });
+    expect(text.stdout).toContain('evil');
+    expect(text.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(fs.existsSync('/tmp/pwned')).toBe(false);
+    execFileSync(ETCDCTL, ['--endpoints', etcd.endpoint, 'del', key], { env: { ETCDCTL_API: '3', PATH: '/usr/bin:/bin' } });
+    await until(hosts[1]!, 'host-b to drop the evil member', (x) => !/evil standby/.test(x.label));
   });
 
   it('version drift: wal-g v3.0.2 here, v3.0.5 on host-b', async () => {

@@ -9,6 +9,7 @@ import { cliEnv, safeops, safeopsAs, type CliEnv } from '../support/cli.js';
 import { cleanupAll, makeTempRoot, processAlive } from '../support/pg.js';
 import { startEtcd, type Etcd } from '../support/etcd.js';
 import { patronictl, startPatroniMember, stopAllPatroni, waitPatroniRole, type PatroniMember } from '../support/patroni.js';
+import { type Host, startWatcherHost, stopHost, until } from '../support/watcher-host.js';
 
 let etcd: Etcd;
 let root: string;
@@ -27,7 +28,10 @@ beforeAll(async () => {
   cli = cliEnv({ roots: [root] });
 }, 240_000);
 
+const watchers: Host[] = [];
+
 afterAll(async () => {
+  await Promise.allSettled(watchers.map(stopHost));
   await stopAllPatroni();
   await etcd?.stop();
   await cleanupAll();
@@ -78,5 +82,31 @@ describe('the guard on a Patroni member', () => {
     const r = await patronictl(m1, ['list']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('m2');
+  });
+});
+
+describe('Patroni\'s view in the watcher and status', () => {
+  it('both hosts\' prompts show the leader and members; status shows Patroni\'s view', async () => {
+    const prefix = `/safeops-patroni-${path.basename(root)}/`;
+    watchers.push(startWatcherHost({ root, name: 'host-1', clusters: [m1.dataDir], etcd: etcd.endpoint, prefix }));
+    watchers.push(startWatcherHost({ root, name: 'host-2', clusters: [m2.dataDir], etcd: etcd.endpoint, prefix }));
+    for (const w of watchers) await until(w, `${w.name} to show Patroni's view`, (p) => p.label.includes(`patroni ${m1.scope}: m1 LEADER, m2 replica`), 120_000);
+    // The fleet segment: each host sees the other.
+    await until(watchers[0]!, 'host-1 to see host-2', (p) => /host-2 standby/.test(p.label), 120_000);
+    const r = await safeops(['status'], cli.env);
+    expect(r.stdout).toMatch(new RegExp(`patroni +scope ${m1.scope}, member m1, patroni running \\(pid \\d+\\); leader m1; m1 leader running`));
+    const j = JSON.parse((await safeops(['status', '--json'], cli.env)).stdout) as { clusters: Array<{ dataDir: string; patroni: { member: string; view: { leader: string } } | null }> };
+    expect(j.clusters.find((c) => c.dataDir === m2.dataDir)?.patroni?.view.leader).toBe('m1');
+  });
+
+  it('a patronictl switchover shows up in both prompts', async () => {
+    const r = await patronictl(m1, ['switchover', m1.scope, '--leader', 'm1', '--candidate', 'm2', '--force']);
+    expect(r.code, r.out).toBe(0);
+    for (const w of watchers) await until(w, `${w.name} to show m2 as leader`, (p) => p.label.includes(`patroni ${m1.scope}: m1 replica`) && p.label.includes('m2 LEADER'), 90_000);
+    // And the guard follows Patroni's members, whatever their role: once m1 runs again (as a
+    // replica now), stopping it behind Patroni's back is still refused.
+    await waitPatroniRole(m1, 'replica');
+    const again = await safeopsAs('postgres', ['pg_ctl', '-D', m1.dataDir, 'stop'], cli.env);
+    expect(again.exitCode, again.stderr).toBe(77);
   });
 });
