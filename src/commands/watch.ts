@@ -52,7 +52,11 @@ export async function runWatchCommand(opts: WatchCommandOptions, edge: Edge): Pr
   if (opts.once) return (await publishOnce(watchOpts)) ? 0 : 1;
   // One watcher per state dir (daemon.ts): the lock is held until this process exits.
   const daemon = await import('../watch/daemon.js');
-  daemon.prepareStateDir(dir, system);
+  try {
+    daemon.prepareStateDir(dir, system);
+  } catch {
+    // The loop reports a state dir it cannot make or use, and keeps trying (as before the lock).
+  }
   const lock = daemon.lockStateDir(dir);
   if (!lock.ok && lock.reason === 'held') {
     const other = daemon.runningWatcher(dir);

@@ -113,8 +113,9 @@ export function writePidFile(stateDir: string, daemon: boolean, log: string | nu
   });
 }
 
-/** Where `--daemon` logs: root's next to the audit log, others' in their state home. */
+/** Where `--daemon` logs: SAFEOPS_WATCH_LOG, else root's next to the audit log, others' in their state home. */
 export function defaultLogFile(env: NodeJS.ProcessEnv, uid: number): string {
+  if (env.SAFEOPS_WATCH_LOG?.startsWith('/')) return env.SAFEOPS_WATCH_LOG;
   if (uid === 0) return '/var/log/safeops/watch.log';
   const stateHome = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(stateHome, 'safeops', 'watch.log');

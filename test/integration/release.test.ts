@@ -61,6 +61,16 @@ async function run(file: string, args: string[], env: Record<string, string>, op
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/** dpkg, waiting while another dpkg/apt holds its lock (other work on the host). */
+async function dpkg(args: string[], env: Record<string, string>): Promise<Run> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const r = await run('dpkg', args, env, { timeout: 300_000 });
+    if (r.exitCode === 0 || !/lock/i.test(r.stderr) || Date.now() > deadline) return r;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
 /** Run argv in a private mount namespace where node and npm are gone (an empty device over them). */
 function withoutNode(argv: string[]): [string, string[]] {
   const hide = ['/usr/bin/node', '/usr/bin/nodejs', '/usr/local/bin/node', '/usr/bin/npm', '/usr/local/bin/npm', '/usr/bin/npx']
@@ -88,7 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The package, whatever happened (a failed test must not leave it on the host).
-  await run('dpkg', ['--purge', 'safeops'], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive' });
+  await dpkg(['--purge', 'safeops'], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive' });
   for (const d of daemonsStateDirs) await run(path.join(B.dir, path.basename(B.exe)), ['watch', '--stop', '--state-dir', d], { PATH: '/usr/bin:/bin' }).catch(() => undefined);
   tmux?.kill();
   await cleanupAll();
@@ -218,7 +228,7 @@ describe('the .deb', () => {
       const owner = await run('dpkg', ['-S', '/usr/bin/safeops'], dpkgEnv);
       throw new Error(`/usr/bin/safeops exists on this host (${owner.stdout.trim() || 'not from a package'}): not overwriting it`);
     }
-    const r = await run('dpkg', ['-i', A.deb], dpkgEnv);
+    const r = await dpkg(['-i', A.deb], dpkgEnv);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("systemd is not running here: start the watcher with 'safeops watch --daemon'");
     listed = (await run('dpkg', ['-L', 'safeops'], dpkgEnv)).stdout.split('\n').filter(Boolean);
@@ -284,7 +294,7 @@ describe('the .deb', () => {
     pane = tmux.start('sh', sh.argv, { env: { ...sh.env, SAFEOPS_STATE_DIR: stateDir, SAFEOPS_CONFIG: env.config, SAFEOPS_AUDIT_LOG: shellAudit, NO_COLOR: '1' } });
     await waitFor(() => tmux!.capture(pane).includes('PRIMARY'), 30_000, 'the integrated bash showing PRIMARY');
 
-    const r = await run('dpkg', ['-i', B.deb], dpkgEnv);
+    const r = await dpkg(['-i', B.deb], dpkgEnv);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect((await run('/usr/bin/safeops', ['--version'], dpkgEnv)).stdout).toBe(VERSION_B);
     expect(fs.readFileSync('/etc/safeops/config.json', 'utf8')).toBe('{"watch": {"staleAfterSeconds": 10}}\n');
@@ -316,7 +326,7 @@ describe('the .deb', () => {
     await run('/usr/bin/safeops', ['watch', '--stop', '--state-dir', stateDir], { PATH: '/usr/bin:/bin' });
     tmux?.kill();
     tmux = undefined;
-    const r = await run('dpkg', ['--purge', 'safeops'], dpkgEnv);
+    const r = await dpkg(['--purge', 'safeops'], dpkgEnv);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const shared = new Set(['/.', '/etc', '/lib', '/lib/systemd', '/lib/systemd/system', '/usr', '/usr/bin', '/usr/lib', '/usr/lib/systemd', '/usr/lib/systemd/user', '/usr/share', '/usr/share/man', '/usr/share/man/man1', '/usr/share/doc', '/usr/share/bash-completion', '/usr/share/bash-completion/completions', '/usr/share/zsh', '/usr/share/zsh/vendor-completions', '/usr/share/fish', '/usr/share/fish/vendor_completions.d', '/usr/share/lintian', '/usr/share/lintian/overrides']);
     const left = listed.filter((p) => !shared.has(p) && fs.existsSync(p));
@@ -361,8 +371,28 @@ describe('the tarball', () => {
     expect(fs.readFileSync(path.join(prefix, 'share/systemd/user/safeops.service'), 'utf8')).toContain(`ExecStart=${prefix}/bin/safeops watch --user\n`);
     const [f3, p3] = withoutNode([path.join(prefix, 'bin/safeops'), 'init', 'bash']);
     expect((await run(f3, p3, e)).stdout).toContain(`'${prefix}/bin/safeops' "$@"`);
-    const un = await run(installer, ['--uninstall', '--prefix', prefix], e);
+    // Units enabled while systemd ran (links as `systemctl enable` makes them), uninstalled where
+    // it does not run now: the links go too. The system unit through --systemd-dir.
+    const sysdir = tmp('safeops-tar-systemd-');
+    const [f4, p4] = withoutNode([installer, '--prefix', prefix, '--systemd-dir', sysdir]);
+    expect((await run(f4, p4, e)).exitCode).toBe(0);
+    const sysLink = '/etc/systemd/system/multi-user.target.wants/safeops.service';
+    const userLink = path.join(home, '.config/systemd/user/default.target.wants/safeops.service');
+    expect(fs.existsSync(sysLink) || isLink(sysLink)).toBe(false);
+    fs.mkdirSync(path.dirname(sysLink), { recursive: true });
+    fs.symlinkSync(path.join(sysdir, 'safeops.service'), sysLink);
+    fs.mkdirSync(path.dirname(userLink), { recursive: true });
+    fs.symlinkSync(path.join(prefix, 'share/systemd/user/safeops.service'), userLink);
+    let un: Run;
+    try {
+      un = await run(installer, ['--uninstall', '--prefix', prefix], e);
+    } finally {
+      if (isLink(sysLink) && fs.readlinkSync(sysLink) === path.join(sysdir, 'safeops.service')) fs.rmSync(sysLink);
+    }
     expect(un.exitCode, un.stdout + un.stderr).toBe(0);
+    expect(un.stdout).toContain(`removed the unit link ${sysLink}`);
+    expect(isLink(userLink)).toBe(false);
     expect(fs.readdirSync(prefix)).toEqual([]);
+    expect(fs.readdirSync(sysdir)).toEqual([]);
   });
 });

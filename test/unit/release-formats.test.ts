@@ -44,5 +44,6 @@ describe('watch.pid', () => {
     expect(defaultLogFile({}, 0)).toBe('/var/log/safeops/watch.log');
     expect(defaultLogFile({ HOME: '/home/a' }, 1000)).toBe('/home/a/.local/state/safeops/watch.log');
     expect(defaultLogFile({ HOME: '/home/a', XDG_STATE_HOME: '/st' }, 1000)).toBe('/st/safeops/watch.log');
+    expect(defaultLogFile({ SAFEOPS_WATCH_LOG: '/tmp/w.log' }, 0)).toBe('/tmp/w.log');
   });
 });
