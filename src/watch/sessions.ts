@@ -83,7 +83,7 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
 
   return {
     async read(c, opts) {
-      const key = keyOf(c);
+      const key = `${keyOf(c)} ${opts.users.join(',')}/${opts.database}`; // a new sql.user or database: a new session
       let s = sessions.get(c.dataDir);
       if (s && s.key !== key) {
         drop(c.dataDir); // another server on this data dir now: its own session, no inherited backoff
