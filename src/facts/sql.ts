@@ -92,11 +92,19 @@ export async function readSqlFacts(c: SqlTarget, opts: SqlOptions): Promise<SqlF
 }
 
 /** Archiving health and WAL/disk over an open session (src/facts/archive.ts, wal-disk.ts). Never throws. */
-export async function querySqlExtra(client: pg.Client, c: SqlTarget, inRecovery: boolean, archiving: ArchivingFacts): Promise<{ health: ArchiveHealth; walDisk: WalDiskFacts }> {
-  const q = (sql: string) => tryQuery(client, sql);
+export async function querySqlExtra(client: pg.Client, c: SqlTarget, inRecovery: boolean, archiving: ArchivingFacts, yieldTo?: () => boolean): Promise<{ health: ArchiveHealth; walDisk: WalDiskFacts } | null> {
+  // `yieldTo`: a foreground read is waiting for this session: stop between queries (null), try later.
+  let stopped = false;
+  const q = async (sql: string) => {
+    if (stopped || yieldTo?.()) {
+      stopped = true;
+      return null;
+    }
+    return tryQuery(client, sql);
+  };
   const health = await readArchiveHealth(q, { dataDir: c.dataDir, pid: c.pid ?? null, owner: ownerIds(c.dataDir), inRecovery, mode: archiving.mode, failing: archiving.failing });
   const walDisk = await readWalDisk(q, { dataDir: c.dataDir, inRecovery });
-  return { health, walDisk };
+  return stopped ? null : { health, walDisk };
 }
 
 /** Read the SQL facts over an open session (the watcher keeps one per cluster). Never throws. */

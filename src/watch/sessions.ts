@@ -30,6 +30,8 @@ interface Session {
   extra: Pick<Extract<SqlFacts, { ok: true }>, 'health' | 'walDisk'> | null;
   extraRecovery: boolean | null;
   extraRunning: boolean;
+  /** Foreground reads in progress or waiting: the background extra read yields to them. */
+  fg: number;
 }
 
 export interface SessionPool {
@@ -91,7 +93,7 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
         s = undefined;
       }
       if (!s) {
-        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null, extraRunning: false };
+        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null, extraRunning: false, fg: 0 };
         sessions.set(c.dataDir, s);
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -106,15 +108,23 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
         const client = s.client;
         // The extra facts are never on a gather's critical path (a role change must reach the
         // prompt at once): read in the background on this session, used from the next poll.
-        const r = await querySqlFacts(client, s.user, c, { ...opts, extra: false });
+        const fgSession = s;
+        fgSession.fg += 1;
+        let r: SqlFacts;
+        try {
+          r = await querySqlFacts(client, s.user, c, { ...opts, extra: false });
+        } finally {
+          fgSession.fg -= 1;
+        }
         if (r.ok && opts.extra) {
           const sess = s;
           if (sess.extra && sess.extraRecovery === r.inRecovery) Object.assign(r, sess.extra);
           if (!sess.extraRunning && (sess.extra === null || sess.extraRecovery !== r.inRecovery || now() - sess.extraAt >= EXTRA_EVERY_MS)) {
             sess.extraRunning = true;
             const rec = r.inRecovery;
-            querySqlExtra(client, c, rec, r.archiving)
+            querySqlExtra(client, c, rec, r.archiving, () => sess.fg > 0)
               .then((x) => {
+                if (!x) return; // yielded to a foreground read: again at the next poll
                 sess.extra = x;
                 sess.extraAt = now();
                 sess.extraRecovery = rec;
