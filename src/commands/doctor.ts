@@ -352,7 +352,10 @@ export async function doctorReport(opts: DoctorOptions, loaded: LoadedConfig, ed
       const session = await openDoctorSession(c, loaded, edge.userName).catch(() => null);
       try {
         const asUser = isRoot && c.owner && c.owner.uid !== 0 && c.owner.name ? c.owner.name : null;
-        checks.push(...(await toolChecks(c, await commandsOf(c, session), opts, nowMs, asUser)));
+        const commands = await commandsOf(c, session);
+        // As root, the programs a database superuser named run as the cluster's owner, never as root.
+        if (isRoot && !asUser && commands.length) checks.push(warn('tool', `backup tools not run: the data directory's owner is ${c.owner ? (c.owner.uid === 0 ? 'root' : `uid ${c.owner.uid}, unknown to /etc/passwd`) : 'unknown'}`, 'run safeops doctor as the cluster\'s owner'));
+        else checks.push(...(await toolChecks(c, commands, opts, nowMs, asUser)));
         if (opts.probe && c.running === true && c.role === 'primary' && c.archiving && c.archiving.mode !== 'off') {
           checks.push(session ? await probe(session, c, opts.probeTimeoutMs) : fail('probe', 'no SQL session for the probe', 'run as root or the cluster\'s owner'));
         }

@@ -107,6 +107,22 @@ export async function readSqlFacts(c: SqlTarget, opts: SqlOptions): Promise<SqlF
   }
 }
 
+/** Archiving health and WAL/disk over an open session (src/facts/archive.ts, wal-disk.ts). Never throws. */
+export async function querySqlExtra(client: pg.Client, c: SqlTarget, inRecovery: boolean, archiving: ArchivingFacts, yieldTo?: () => boolean): Promise<{ health: ArchiveHealth; walDisk: WalDiskFacts } | null> {
+  // `yieldTo`: a foreground read is waiting for this session: stop between queries (null), try later.
+  let stopped = false;
+  const q = async (sql: string) => {
+    if (stopped || yieldTo?.()) {
+      stopped = true;
+      return null;
+    }
+    return tryQuery(client, sql);
+  };
+  const health = await readArchiveHealth(q, { dataDir: c.dataDir, pid: c.pid ?? null, owner: ownerIds(c.dataDir), inRecovery, mode: archiving.mode, failing: archiving.failing });
+  const walDisk = await readWalDisk(q, { dataDir: c.dataDir, inRecovery });
+  return stopped ? null : { health, walDisk };
+}
+
 /** Read the SQL facts over an open session (the watcher keeps one per cluster). Never throws. */
 export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarget, opts: SqlOptions): Promise<SqlFacts> {
   try {
@@ -149,14 +165,8 @@ export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarge
       failing: arch?.failing === true,
       readyCount: null,
     };
-    const facts: SqlFacts = { ok: true, user, inRecovery, walReceiver, clusterName: (base.cn as string) || null, replication, archiving };
-    if (opts.extra) {
-      const q = (sql: string) => tryQuery(client, sql);
-      const owner = ownerIds(c.dataDir);
-      facts.health = await readArchiveHealth(q, { dataDir: c.dataDir, pid: c.pid ?? null, owner, inRecovery, mode: archiving.mode, failing: archiving.failing });
-      facts.walDisk = await readWalDisk(q, { dataDir: c.dataDir, inRecovery });
-      facts.serverVersion = base.sv ? String(base.sv) : undefined;
-    }
+    const facts: SqlFacts = { ok: true, user, inRecovery, walReceiver, clusterName: (base.cn as string) || null, replication, archiving, serverVersion: base.sv ? String(base.sv) : undefined };
+    if (opts.extra) Object.assign(facts, await querySqlExtra(client, c, inRecovery, archiving));
     return facts;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];

@@ -4,7 +4,7 @@
 // Loaded lazily (it pulls in `pg` through sql.ts).
 import type pg from 'pg';
 import type { ClusterFacts } from '../facts/types.js';
-import { openSession, querySqlFacts, type SqlFacts, type SqlOptions } from '../facts/sql.js';
+import { openSession, querySqlExtra, querySqlFacts, type SqlFacts, type SqlOptions } from '../facts/sql.js';
 
 /** The extra facts (archiving health, WAL/disk, version) are read at most this often per session;
  *  the polls between reuse them (their rules work in tens of seconds; pg_stat_archiver, roles and
@@ -27,8 +27,11 @@ interface Session {
   lastError: string | null;
   ended: boolean;
   extraAt: number;
-  extra: Pick<Extract<SqlFacts, { ok: true }>, 'health' | 'walDisk' | 'serverVersion'> | null;
+  extra: Pick<Extract<SqlFacts, { ok: true }>, 'health' | 'walDisk'> | null;
   extraRecovery: boolean | null;
+  extraRunning: boolean;
+  /** Foreground reads in progress or waiting: the background extra read yields to them. */
+  fg: number;
 }
 
 export interface SessionPool {
@@ -83,14 +86,14 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
 
   return {
     async read(c, opts) {
-      const key = keyOf(c);
+      const key = `${keyOf(c)} ${opts.users.join(',')}/${opts.database}`; // a new sql.user or database: a new session
       let s = sessions.get(c.dataDir);
       if (s && s.key !== key) {
         drop(c.dataDir); // another server on this data dir now: its own session, no inherited backoff
         s = undefined;
       }
       if (!s) {
-        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null };
+        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null, extraRunning: false, fg: 0 };
         sessions.set(c.dataDir, s);
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -103,14 +106,35 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
           if (!s.client) return { ok: false, error: s.lastError ?? 'cannot connect' };
         }
         const client = s.client;
-        const wantExtra = Boolean(opts.extra) && (s.extra === null || now() - s.extraAt >= EXTRA_EVERY_MS);
-        let r = await querySqlFacts(client, s.user, c, { ...opts, extra: wantExtra });
-        if (r.ok && opts.extra && !wantExtra && r.inRecovery !== s.extraRecovery) r = await querySqlFacts(client, s.user, c, opts); // promoted: read them now
-        if (r.ok && r.health) {
-          s.extraAt = now();
-          s.extra = { health: r.health, walDisk: r.walDisk, serverVersion: r.serverVersion };
-          s.extraRecovery = r.inRecovery;
-        } else if (r.ok && s.extra) Object.assign(r, s.extra);
+        // The extra facts are never on a gather's critical path (a role change must reach the
+        // prompt at once): read in the background on this session, used from the next poll.
+        const fgSession = s;
+        fgSession.fg += 1;
+        let r: SqlFacts;
+        try {
+          r = await querySqlFacts(client, s.user, c, { ...opts, extra: false });
+        } finally {
+          fgSession.fg -= 1;
+        }
+        if (r.ok && opts.extra) {
+          const sess = s;
+          if (sess.extra && sess.extraRecovery === r.inRecovery) Object.assign(r, sess.extra);
+          if (!sess.extraRunning && (sess.extra === null || sess.extraRecovery !== r.inRecovery || now() - sess.extraAt >= EXTRA_EVERY_MS)) {
+            sess.extraRunning = true;
+            const rec = r.inRecovery;
+            querySqlExtra(client, c, rec, r.archiving, () => sess.fg > 0)
+              .then((x) => {
+                if (!x) return; // yielded to a foreground read: again at the next poll
+                sess.extra = x;
+                sess.extraAt = now();
+                sess.extraRecovery = rec;
+              })
+              .catch(() => undefined)
+              .finally(() => {
+                sess.extraRunning = false;
+              });
+          }
+        }
         if (r.ok || !r.connectionLost) return r;
         // The session broke under the query: close it and try once more with a new one.
         if (s.client === client) s.client = null;
