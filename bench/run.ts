@@ -13,7 +13,7 @@ import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js'
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
-/** `--only=guard,sea,prompt,role,watcher,doctor,frame` runs a subset (while iterating on one part). */
+/** `--only=guard,sea,prompt,role,watcher,doctor,fastpath,frame` runs a subset (while iterating on one part). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -342,6 +342,158 @@ function writeReport(header: string) {
   process.stdout.write(`${table}\n`);
 }
 
+/** Paired runs, interleaved: per round `a` then `b` (order alternating); the per-round ratios b/a. */
+function pairedRatios(a: { argv: string[]; prepare?: () => void }, b: { argv: string[]; prepare?: () => void }, rounds: number, env: NodeJS.ProcessEnv) {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < rounds + 3; i++) {
+    const first = i % 2 === 0;
+    const x = first ? timeRun(a.argv, env, a.prepare) : 0;
+    const y = timeRun(b.argv, env, b.prepare);
+    const x2 = first ? x : timeRun(a.argv, env, a.prepare);
+    if (i >= 3) {
+      ta.push(x2);
+      tb.push(y);
+    }
+  }
+  const ratios = tb.map((t, i) => t / ta[i]!).sort((p, q) => p - q);
+  const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))]!;
+  return { ratios, median: median(ratios), p25: q(0.25), p75: q(0.75), a: median(ta), b: median(tb) };
+}
+
+/**
+ * The shells' fast path (docs/fast-path.md): a harmless `rm FILE` typed in the integrated shell
+ * against `command rm FILE` in the same shell process, blocks alternating; forks counted by
+ * strace; and the Node path (`safeops rm FILE`, when the fast path cannot decide) against
+ * `node -e 0` as per-round ratios over interleaved runs.
+ */
+async function benchFastPath(env: NodeJS.ProcessEnv) {
+  const stateDir = tmpfsStateDir();
+  const start = () => startWatcher(stateDir, { ...env, SAFEOPS_STATE_DIR: stateDir });
+  let watcher = start();
+  let restarts = 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-fp-'));
+  const f = path.join(dir, 'file');
+  const fresh = () => {
+    // On an overloaded machine the watcher has died of an unhandled pg connect timeout
+    // ("timeout expired", src/facts/sql.ts): start it again rather than lose the run.
+    if (watcher.exitCode !== null || watcher.signalCode !== null) {
+      restarts++;
+      watcher = start();
+    }
+    try {
+      const hb = Number(/^heartbeat (\d+)$/m.exec(fs.readFileSync(path.join(stateDir, 'footprint'), 'utf8'))?.[1]);
+      return Date.now() / 1000 - hb <= 1;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await waitUntil(fresh, 60_000, 'a fresh footprint');
+    const shEnv = { ...env, SAFEOPS_STATE_DIR: stateDir };
+    const k = quick ? 20 : 50;
+    const blocks = quick ? 4 : 10;
+    for (const shell of ['bash', 'zsh', 'fish'] as const) {
+      const init = path.join(dir, `init.${shell}`);
+      fs.writeFileSync(init, execFileSync(process.execPath, [BIN, 'init', shell], { env: shEnv }));
+      // Block timings from the shell's own clock; one shell process, bare and fast blocks alternating.
+      const script = (count: number, rounds: number, trace: string | null): string[] => {
+        const tr = trace ? `SAFEOPS_FASTPATH_TRACE=${trace} ` : '';
+        if (shell === 'bash')
+          return ['bash', '--noprofile', '--norc', '-c', `source ${init}; for ((r=0;r<${rounds};r++)); do t0=\${EPOCHREALTIME/./}; for ((i=0;i<${count};i++)); do : >${f}; command rm ${f}; done; t1=\${EPOCHREALTIME/./}; for ((i=0;i<${count};i++)); do : >${f}; ${tr}rm ${f}; done; t2=\${EPOCHREALTIME/./}; echo "$((t1-t0)) $((t2-t1))"; done`];
+        if (shell === 'zsh')
+          return ['zsh', '--no-rcs', '-c', `zmodload zsh/datetime; source ${init}; for ((r=0;r<${rounds};r++)); do t0=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do : >${f}; command rm ${f}; done; t1=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do : >${f}; ${tr}rm ${f}; done; t2=$EPOCHREALTIME; echo "$(( (t1-t0)*1000000 )) $(( (t2-t1)*1000000 ))"; done`];
+        return ['fish', '--no-config', '--private', '-c', `source ${init}; for r in (seq ${rounds}); set t0 (date +%s%6N); for i in (seq ${count}); echo -n >${f}; command rm ${f}; end; set t1 (date +%s%6N); for i in (seq ${count}); echo -n >${f}; ${tr ? `set -lx SAFEOPS_FASTPATH_TRACE ${trace}; ` : ''}rm ${f}; end; set t2 (date +%s%6N); echo (math $t1 - $t0) (math $t2 - $t1); end`];
+      };
+      // The fast path must be the one measured: every call traced, none via Node.
+      const trace = path.join(dir, `trace.${shell}`);
+      await waitUntil(fresh, 20_000, 'a fresh footprint');
+      const t = script(5, 1, trace);
+      execFileSync(t[0]!, t.slice(1), { env: shEnv, stdio: 'ignore' });
+      const taken = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean).length : 0;
+      const perBlock: Array<[number, number]> = [];
+      for (let b = 0; b < blocks; b++) {
+        await waitUntil(fresh, 20_000, 'a fresh footprint');
+        const a = script(k, 1, null);
+        const outp = execFileSync(a[0]!, a.slice(1), { env: shEnv, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(/\s+/).map(Number);
+        perBlock.push([outp[0]! / k / 1000, outp[1]! / k / 1000]);
+      }
+      // The decision alone (everything the fast path adds to `command rm`), no fork in the loop:
+      // immune to the fork/exec noise of a busy machine that dominates the end-to-end blocks.
+      const dn = quick ? 200 : 1000;
+      const decide = (count: number): string[] => {
+        const call = (w: string) => `__safeops_find_dir; __safeops_fp_load "$__safeops_dir"; __safeops_fp_conf_ok; __safeops_fp_target ${w} 0`;
+        if (shell === 'bash') return ['bash', '--noprofile', '--norc', '-c', `source ${init}; : >${f}; t0=\${EPOCHREALTIME/./}; for ((i=0;i<${count};i++)); do :; done; t1=\${EPOCHREALTIME/./}; for ((i=0;i<${count};i++)); do ${call(f)} || echo miss; done; t2=\${EPOCHREALTIME/./}; echo "$((t1-t0)) $((t2-t1))"`];
+        if (shell === 'zsh') return ['zsh', '--no-rcs', '-c', `zmodload zsh/datetime; source ${init}; : >${f}; t0=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do :; done; t1=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do ${call(f)} || echo miss; done; t2=$EPOCHREALTIME; echo "$(( (t1-t0)*1000000 )) $(( (t2-t1)*1000000 ))"`];
+        return ['fish', '--no-config', '--private', '-c', `source ${init}; echo -n >${f}; set t0 (date +%s%6N); for i in (seq ${count}); true; end; set t1 (date +%s%6N); for i in (seq ${count}); __safeops_find_dir; __safeops_fp_load $__safeops_dir; __safeops_fp_conf_ok; __safeops_fp_target ${f} 0; or echo miss; end; set t2 (date +%s%6N); echo (math $t1 - $t0) (math $t2 - $t1)`];
+      };
+      await waitUntil(fresh, 20_000, 'a fresh footprint');
+      const dv = decide(dn);
+      const dout = execFileSync(dv[0]!, dv.slice(1), { env: shEnv, encoding: 'utf8' });
+      if (dout.includes('miss')) throw new Error(`bench: the ${shell} fast path did not decide the harmless rm (stale footprint?)`);
+      const dnums = dout.trim().split('\n').at(-1)!.split(/\s+/).map(Number);
+      const decision = (dnums[1]! - dnums[0]!) / dn / 1000;
+      // The same loop's CPU time (user+sys of the shell, bash's `time`), minus a run without calls:
+      // on a shared, overloaded machine wall time mostly measures waiting for a core.
+      const cpu = (count: number): number => {
+        const a = decide(count);
+        const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+        const o = execFileSync('bash', ['-c', `TIMEFORMAT='%3U %3S'; { time ${a.map(q).join(' ')} >/dev/null; } 2>&1`], { env: shEnv, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(' ').map(Number);
+        return (o[0]! + o[1]!) * 1000;
+      };
+      const decisionCpu = (cpu(dn) - cpu(0)) / dn;
+      const bare = median(perBlock.map((x) => x[0]));
+      const fast = median(perBlock.map((x) => x[1]));
+      const over = median(perBlock.map((x) => x[1] - x[0]));
+      // Forks: strace the fast loop against the bare loop of the same length.
+      let straceFast = 0;
+      const forks = (which: 'bare' | 'fast', count: number) => {
+        const out = path.join(dir, `strace.${shell}.${which}`);
+        const body = which === 'bare' ? `command rm ${f}` : `rm ${f}`;
+        const argv =
+          shell === 'bash'
+            ? ['bash', '--noprofile', '--norc', '-c', `source ${init}; for ((i=0;i<${count};i++)); do : >${f}; ${body}; done`]
+            : shell === 'zsh'
+              ? ['zsh', '--no-rcs', '-c', `source ${init}; for ((i=0;i<${count};i++)); do : >${f}; ${body}; done`]
+              : ['fish', '--no-config', '--private', '-c', `source ${init}; for i in (seq ${count}); echo -n >${f}; ${body}; end`];
+        // Traced: a call that fell back to Node (the footprint went stale under strace) is counted.
+        spawnSync('strace', ['-f', '-e', 'trace=fork,vfork,clone,clone3,execve', '-o', out, ...argv], { env: { ...shEnv, SAFEOPS_FASTPATH_TRACE: `${out}.fast` }, stdio: 'ignore' });
+        if (which === 'fast') straceFast = fs.existsSync(`${out}.fast`) ? fs.readFileSync(`${out}.fast`, 'utf8').split('\n').filter(Boolean).length : 0;
+        return fs.readFileSync(out, 'utf8').split('\n').filter((l) => /\b(fork|vfork|clone3?|execve)\(/.test(l) && !l.includes('CLONE_THREAD')).length;
+      };
+      await waitUntil(fresh, 20_000, 'a fresh footprint');
+      const extra = (forks('fast', 50) - forks('bare', 50)) / 50;
+      const forkNote = straceFast === 50 ? '' : ` (only ${straceFast}/50 took the fast path under strace: the rest went to Node)`;
+      rows.push({
+        what: `fast path, ${shell}: harmless \`rm FILE\` in the integrated shell vs \`command rm FILE\`: the decision alone (${dn} calls, no fork), and whole commands (median of ${blocks} alternating blocks of ${k}; ${taken}/5 traced as fast)`,
+        value: `decision ${decisionCpu.toFixed(3)} ms CPU (${decision.toFixed(3)} ms wall); whole: +${over.toFixed(2)} ms (${(fast / bare).toFixed(2)}x: ${fast.toFixed(2)} ms vs ${bare.toFixed(2)} ms); extra forks per rm: ${extra}${forkNote}`,
+        budget: shell === 'bash' ? 'decision <= 1 ms CPU, 0 forks' : '0 forks',
+        ok: taken === 5 && extra === 0 && (shell !== 'bash' || decisionCpu <= 1),
+      });
+    }
+    // The Node path: what a command the shell cannot decide costs, per round against node -e 0.
+    const touch = () => fs.writeFileSync(f, '');
+    const rounds = quick ? 30 : 40;
+    const p = pairedRatios({ argv: [process.execPath, '-e', '0'] }, { argv: [process.execPath, BIN, 'rm', f], prepare: touch }, rounds, env);
+    const under = p.ratios.filter((r) => r <= 1.25).length;
+    rows.push({
+      what: `Node path: harmless \`safeops rm FILE\` / \`node -e 0\`, per-round ratios of ${rounds} interleaved pairs`,
+      value: `median ${p.median.toFixed(2)}x (quartiles ${p.p25.toFixed(2)}x-${p.p75.toFixed(2)}x; ${under}/${rounds} rounds <= 1.25x; medians ${p.b.toFixed(1)} ms vs ${p.a.toFixed(1)} ms)`,
+      budget: '<= 1.25x (median)',
+      ok: p.median <= 1.25,
+    });
+    if (restarts) log(`fast path bench: the watcher died and was restarted ${restarts} time(s)`);
+  } finally {
+    if (watcher.exitCode === null && watcher.signalCode === null) {
+      const exited = new Promise((r) => watcher.once('exit', r));
+      watcher.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * The single executable (npm run release; docs/release.md) beside `node -e 0` and the bundle on
  * Node: the same harmless `rm FILE`, interleaved. SAFEOPS_BENCH_SEA=FILE, else
@@ -393,6 +545,10 @@ async function main() {
     if (want('watcher')) {
       log('watcher footprint');
       await benchWatcherFootprint(root, primary, env);
+    }
+    if (want('fastpath')) {
+      log('fast path: rm in the integrated shells; the Node path against node -e 0');
+      await benchFastPath(env);
     }
     if (want('doctor')) {
       log('doctor vs status');

@@ -144,6 +144,23 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
   };
 }
 
+/** Remove `.footprint.PID.tmp` left by watchers killed mid-write (their pid is gone). */
+export function removeStaleFootprintTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.footprint\.(\d+)\.tmp$/.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && fs.existsSync(`/proc/${pid}`)) continue;
+    fs.rmSync(path.join(dir, n), { force: true });
+  }
+}
+
 /** How often the mount table is looked at between publishes (a bind mount shows within this). */
 export const MOUNT_POLL_MS = 250;
 
@@ -162,6 +179,7 @@ export interface FootprintHook {
  */
 export function startFootprint(opts: { dir: string; env: NodeJS.ProcessEnv; host: () => HostFacts | null; log: (line: string) => void }): FootprintHook {
   const pub = createFootprintPublisher(opts.env);
+  removeStaleFootprintTemps(opts.dir);
   let lastHeartbeatMs: number | null = null;
   let lastError: string | null = null;
   const run = (nowMs: number) => {

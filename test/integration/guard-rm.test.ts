@@ -221,9 +221,12 @@ describe('harmless commands run exactly as without safeops', () => {
   it('allows an unrelated rm and passes the exit code back', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-harmless-'));
     fs.writeFileSync(path.join(dir, 'f'), 'x');
+    const audited = auditRecords(env.audit).length;
     const r = await safeops(['rm', '-r', dir], env.env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(fs.existsSync(dir)).toBe(false);
+    // Not audited: the shells' fast path runs the same command without safeops (docs/fast-path.md).
+    expect(auditRecords(env.audit).length).toBe(audited);
     const missing = await safeops(['rm', '/tmp/safeops-does-not-exist'], env.env);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("cannot remove '/tmp/safeops-does-not-exist'");

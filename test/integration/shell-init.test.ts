@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
 import { DEFAULT_STATE_DIRS, SHELLS, renderInit, type InitOptions, type ShellName } from '../../src/shell/render.js';
 import { TmuxServer, cleanEnv, waitFor } from '../support/tmux.js';
@@ -78,6 +78,11 @@ beforeAll(() => {
   fs.mkdirSync(path.join(stateDir, 'shells'), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(stateDir, 'prompt'), promptText('primary', 'PRIMARY 15/main'));
   env = cleanEnv(tmp, { XDG_RUNTIME_DIR: path.join(tmp, 'xdg') });
+});
+// A fresh heartbeat for each test: the slow ones before (shellcheck, completion in tmux) must not
+// age the shared prompt file past staleAfterSeconds.
+beforeEach(() => {
+  fs.writeFileSync(path.join(stateDir, 'prompt'), promptText('primary', 'PRIMARY 15/main'));
 });
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
