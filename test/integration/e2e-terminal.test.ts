@@ -78,8 +78,9 @@ for (const user of [null, 'postgres'] as const) {
       primary = await initPrimary({ root, name: `${tag}-primary` });
       standby = await createStandby(primary, { root, name: `${tag}-standby` });
       dir = mkdirOwned(path.join(root, `${tag}-home`), 0o755);
-      stateDir = mkdirOwned(path.join(root, `${tag}-state`), 0o700);
-      if (!user) fs.chownSync(stateDir, 0, 0);
+      // Root's state dir must not sit below a directory another user owns (util/state-dir.ts
+      // assertStateDir): the test root belongs to postgres, so root's goes to /tmp.
+      stateDir = user ? mkdirOwned(path.join(root, `${tag}-state`), 0o700) : fs.mkdtempSync('/tmp/safeops-e2e-state-');
       const { uid, gid } = postgresIds();
       const watchArgv = [process.execPath, BIN, 'watch', '--state-dir', stateDir];
       watcher = user
@@ -106,6 +107,7 @@ for (const user of [null, 'postgres'] as const) {
       tmux?.kill();
       watcher?.kill('SIGTERM');
       for (const n of [standby, primary]) if (n) await stopNode(n, 'immediate').catch(() => undefined);
+      if (!user && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
     });
 
     it('a failover recolours every shell without a keypress', async () => {
