@@ -19,8 +19,10 @@ export function findStateDir(env: NodeJS.ProcessEnv): string | null {
 
 /**
  * Check that `dir` is a state directory we may write into: a real directory (not a symlink),
- * ours (or root's), not writable by group or others; and every ancestor owned by root or us and,
- * when writable by others, sticky (no one else can swap a component). Throws an Error with a
+ * ours (or root's), not writable by group or others; and no ancestor writable by everyone
+ * without the sticky bit (anyone could swap a component there). An ancestor owned by another
+ * user is allowed (test roots, a DBA's directory): the writes go through a descriptor of the
+ * checked directory (withStateDirFd), never through the path again. Throws an Error with a
  * `code` (ENOTDIR, EPERM) naming what is wrong. See docs/host-trust.md.
  */
 export function assertStateDir(dir: string, uid: number = process.getuid ? process.getuid() : 0): void {
@@ -34,7 +36,6 @@ export function assertStateDir(dir: string, uid: number = process.getuid ? proce
   if (st.mode & 0o022) fail(`${dir} is writable by others (mode ${(st.mode & 0o7777).toString(8)})`, 'EPERM');
   for (let a = path.dirname(path.resolve(dir)); ; a = path.dirname(a)) {
     const s = fs.statSync(a);
-    if (s.uid !== 0 && s.uid !== uid) fail(`${a} (above the state dir) belongs to uid ${s.uid}`, 'EPERM');
     if (s.mode & 0o002 && !(s.mode & 0o1000)) fail(`${a} (above the state dir) is writable by everyone and not sticky`, 'EPERM');
     if (a === '/') break;
   }
