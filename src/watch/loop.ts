@@ -13,6 +13,7 @@ import type { Effect, GatherRequest, WatchEvent } from './events.js';
 import { startFootprint } from './footprint.js';
 import { ensureStateDir, publishFiles, removePrompt, removeStaleTemps, type StateDirMode } from './publish.js';
 import { initialState, knownDirs, nextWakeAt, reduce, sqlIntervalMs, type WatchState } from './reducer.js';
+import { createClock, delayUntil, rateLimitLog, restampDoc, restampPrompt } from './clock.js';
 
 export interface WatchOptions {
   edge: GatherEdge;
@@ -91,7 +92,7 @@ export function createGatherer(): Gatherer {
   // postmasters that died since are dropped at each use (a stat each).
   let snap: { at: number; value: ProcSnapshot } | null = null;
   const procSnapshot = (fresh: boolean): ProcSnapshot => {
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall clock stepped back must not freeze the snapshot
     if (fresh || !snap || now - snap.at > SNAPSHOT_MAX_AGE_MS) {
       snap = { at: now, value: snapshotProc() };
       return snap.value;
@@ -109,7 +110,7 @@ export function createGatherer(): Gatherer {
       return true;
     }
     const now = new Set<number>();
-    const t = Date.now();
+    const t = performance.now();
     let found = false;
     for (const n of names) {
       const pid = Number(n);
@@ -171,7 +172,7 @@ export function createGatherer(): Gatherer {
       // The poll reads files after all when a server went away or a postmaster started, and
       // every SNAPSHOT_MAX_AGE_MS anyway (whatever the checks above could miss, it is seen then).
       const started = newPostmaster();
-      const old = !snap || Date.now() - snap.at > SNAPSHOT_MAX_AGE_MS;
+      const old = !snap || performance.now() - snap.at > SNAPSHOT_MAX_AGE_MS;
       if (!base || !ctx.previous || started || old || base.clusters.some((c) => c.running === true && !pidAlive(c.pid))) return fromFiles({ ...req, scope: 'live' }, ctx, started);
       // The SQL poll: last file facts, fresh SQL. A server that stopped answering (crash,
       // shutdown) is read again from its files at once.
@@ -214,7 +215,9 @@ export interface Watcher {
 
 /** Start the resident watcher. */
 export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
-  const log = opts.log ?? stdoutLog;
+  // Log lines rate-limited; the reducer and timers on a monotonic clock (watch/clock.ts).
+  const log = rateLimitLog(opts.log ?? stdoutLog, { max: 60, windowMs: 10_000 });
+  const clock = createClock();
   const mode: StateDirMode = { system: opts.system };
   const env = opts.edge.env;
   let state = initialState({ pid: process.pid, intervalOverrideMs: opts.intervalOverrideMs });
@@ -261,7 +264,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     try {
       while (queue.length) {
         const ev = queue.shift()!;
-        const r = reduce(state, ev, Date.now());
+        const r = reduce(state, ev, clock.now());
         state = r.state;
         let publishFailed = false;
         for (const eff of r.effects) {
@@ -285,14 +288,14 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     if (stopped) return;
     if (timer) clearTimeout(timer);
     timer = null;
-    const now = Date.now();
+    const now = clock.now();
     const at = nextWakeAt(state, now);
     if (at === null) return;
     // Never spin: even a wake time in the past waits a few ms.
     timer = setTimeout(() => {
       timer = null;
       dispatch({ type: 'tick' });
-    }, Math.max(5, at - now));
+    }, delayUntil(at, now));
   };
 
   const runGather = (eff: Extract<Effect, { type: 'gather' }>) => {
@@ -360,8 +363,9 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
         return;
       case 'publish':
         try {
-          publishFiles(opts.stateDir, eff.doc, eff.prompt, mode);
-          footprint.published(Date.now());
+          const wall = clock.wall();
+          publishFiles(opts.stateDir, restampDoc(eff.doc, wall), restampPrompt(eff.prompt, wall), mode);
+          footprint.published(wall);
           queue.push({ type: 'published' });
           return true;
         } catch (e) {

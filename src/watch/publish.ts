@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Alert, ClusterPromptRole, PromptRole, StateDoc } from './events.js';
+import { withStateDirFd } from '../util/state-dir.js';
 
 /** Longest line of the prompt file, in bytes (the shells refuse longer ones). */
 export const PROMPT_LINE_MAX = 200;
@@ -173,10 +174,12 @@ export function writeAtomic(dir: string, name: string, content: string, mode = 0
 
 /** Publish: state.json first (when given), then prompt (a shell that sees the new prompt finds the facts behind it). */
 export function publishFiles(dir: string, doc: StateDoc | null, prompt: string, mode: StateDirMode): void {
-  const write = () => {
-    if (doc) writeAtomic(dir, 'state.json', JSON.stringify(doc) + '\n');
-    writeAtomic(dir, 'prompt', prompt);
-  };
+  // Through a descriptor of the state dir, checked at each publish (util/state-dir.ts).
+  const write = () =>
+    withStateDirFd(dir, (d) => {
+      if (doc) writeAtomic(d, 'state.json', JSON.stringify(doc) + '\n');
+      writeAtomic(d, 'prompt', prompt);
+    });
   try {
     write();
   } catch (e) {

@@ -21,6 +21,8 @@ let userDir: string;
 const fakes: number[] = [];
 const SECRET_FILE = 'pgpass-secret-7f3a';
 const SECRET_ENV = 'env-secret-91c2';
+// Other processes on the host (other tests' watchers) may connect to the fake too: ours are told by this database name.
+const DB = `f2probe${process.pid}`;
 
 /** Start `script` (bash) as the user in the background; returns the pid it execs into. */
 async function startAsUser(script: string, cwd: string): Promise<number> {
@@ -145,7 +147,7 @@ describe('a fake server that asks for a cleartext password', () => {
     // Root's secrets: a .pgpass matching everything, and PGPASSWORD.
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-roothome-'));
     fs.writeFileSync(path.join(home, '.pgpass'), `*:*:*:*:${SECRET_FILE}\n`, { mode: 0o600 });
-    fakeEnv = cliEnv({ roots: [], clusters: [dataDir], extra: { discovery: { roots: [], clusters: [dataDir], binDirs: [trusted] } } });
+    fakeEnv = cliEnv({ roots: [], clusters: [dataDir], extra: { discovery: { roots: [], clusters: [dataDir], binDirs: [trusted] }, sql: { database: DB } } });
   }, 60_000);
   afterAll(() => {
     if (serverPid && processAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
@@ -153,12 +155,17 @@ describe('a fake server that asks for a cleartext password', () => {
     if (fakeEnv) fs.rmSync(fakeEnv.dir, { recursive: true, force: true });
   });
 
-  const messages = () =>
-    fs
+  type Rec = { conn?: number; type: string; tag?: string; body?: string; params?: string[] };
+  /** What the server got on the connections safeops opened (startup names our database). */
+  const messages = (): Rec[] => {
+    const all = fs
       .readFileSync(record, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; tag?: string; body?: string; params?: string[] });
+      .map((l) => JSON.parse(l) as Rec);
+    const ours = new Set(all.filter((m) => m.type === 'startup' && (m.params ?? []).join('\0').includes(`database\0${DB}`)).map((m) => m.conn));
+    return all.filter((m) => m.conn !== undefined && ours.has(m.conn));
+  };
 
   it('status (with .pgpass and PGPASSWORD) sends no password; it says why SQL failed', async () => {
     const before = messages().length;
