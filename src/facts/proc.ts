@@ -250,27 +250,36 @@ function dataDirCandidates(pid: number, argv: string[]): { candidates: { dir: st
   return { candidates, why };
 }
 
-const head = Buffer.alloc(64);
-
-/** Could /proc/<pid>/cmdline belong to a postmaster? (argv[0] ends in postgres/postmaster) */
-function mayBePostmaster(pid: number): boolean {
+/**
+ * The first `buf.length` bytes of /proc/<pid>/cmdline into `buf`, without reading it all (a
+ * busy host has hundreds of backends): the count read, or -1 when it cannot be read.
+ */
+export function readCmdlineHead(pid: number, buf: Buffer): number {
   let fd: number;
   try {
     fd = fs.openSync(`/proc/${pid}/cmdline`, 'r');
   } catch {
-    return false;
+    return -1;
   }
   try {
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    const end = head.indexOf(0);
-    const a0 = head.toString('latin1', 0, end >= 0 && end < n ? end : n);
-    // A long argv[0] (a deep install path) is not cut short here: read the rest to decide.
-    return end < 0 || end >= n ? n === head.length : a0.endsWith('postgres') || a0.endsWith('postmaster');
+    return fs.readSync(fd, buf, 0, buf.length, 0);
   } catch {
-    return false;
+    return -1;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+const head = Buffer.alloc(64);
+
+/** Could /proc/<pid>/cmdline belong to a postmaster? (argv[0] ends in postgres/postmaster) */
+function mayBePostmaster(pid: number): boolean {
+  const n = readCmdlineHead(pid, head);
+  if (n < 0) return false;
+  const end = head.indexOf(0);
+  const a0 = head.toString('latin1', 0, end >= 0 && end < n ? end : n);
+  // A long argv[0] (a deep install path) is not cut short here: read the rest to decide.
+  return end < 0 || end >= n ? n === head.length : a0.endsWith('postgres') || a0.endsWith('postmaster');
 }
 
 /** Every postmaster (and single-user backend) running on the host. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonical, statId } from '../facts/paths.js';
-import { readCmdline, readProcStat } from '../facts/proc.js';
+import { readCmdline, readCmdlineHead, readProcStat } from '../facts/proc.js';
 import type { ClusterFacts, PatroniFacts } from '../facts/types.js';
 import { parseYamlMaps, yamlGet, yamlList, YAML_MAX_BYTES, type YamlMap } from './yaml.js';
 
@@ -114,20 +114,8 @@ const head = Buffer.alloc(96);
 
 /** Could this process be Patroni? 96 bytes of its command line, without reading all of it. */
 function mayBePatroni(pid: number): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(`/proc/${pid}/cmdline`, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === head.length || head.toString('latin1', 0, n).includes('patroni');
-  } catch {
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const n = readCmdlineHead(pid, head);
+  return n === head.length || (n > 0 && head.toString('latin1', 0, n).includes('patroni'));
 }
 
 /** Every running Patroni daemon with its config. */

@@ -11,7 +11,7 @@ import { parseMountInfo, aliasesOf, type Mount } from '../facts/mounts.js';
 import { canonical } from '../facts/paths.js';
 import { resolveProtected } from '../facts/resolve.js';
 import type { HostFacts } from '../facts/types.js';
-import { writeAtomic } from './publish.js';
+import { removeStaleTemps, writeAtomic } from './publish.js';
 
 /** Bytes a published path may hold (the shells check the whole file against this set). */
 export const FOOTPRINT_PATH_OK = /^\/[A-Za-z0-9._,:/@+=~-]*$/;
@@ -144,22 +144,8 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
   };
 }
 
-/** Remove `.footprint.PID.tmp` left by watchers killed mid-write (their pid is gone). */
-export function removeStaleFootprintTemps(dir: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const m = /^\.footprint\.(\d+)\.tmp$/.exec(n);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid !== process.pid && fs.existsSync(`/proc/${pid}`)) continue;
-    fs.rmSync(path.join(dir, n), { force: true });
-  }
-}
+/** Remove `.footprint.PID.tmp` left by watchers killed mid-write (publish.ts removes all our temps). */
+export const removeStaleFootprintTemps = removeStaleTemps;
 
 /** How often the mount table is looked at between publishes (a bind mount shows within this). */
 export const MOUNT_POLL_MS = 250;
