@@ -587,8 +587,22 @@ function __safeops_read --argument-names f
     set -l n 0
     set -l fin 0
     set -l bad 0
-    # Bounded reads whatever the file holds: 256 bytes a line (fish_read_limit, then `read`
-    # fails), 33 lines. Not `read --nchars`: it silently drops invalid UTF-8.
+    # The whole file first, NUL-delimited (fish cannot hold a NUL: a line's read would drop the
+    # rest of it silently): a NUL, 6600 bytes or more (fish_read_limit: `read` fails), or a byte
+    # outside the charset anywhere, also after `end`, is stale, as bash and zsh read it.
+    set -l fish_read_limit 6600
+    set -l whole ''
+    set -l more ''
+    begin
+        read -z whole; or set bad 1
+        read -z more; and set bad 1
+    end <$f
+    if test $bad = 1; or string match -qr -- '[^A-Za-z0-9 ._,:/@()+=\n-]' "$whole"
+        set -g __safeops_alerts
+        return 1
+    end
+    # Then line by line, bounded whatever the file holds: 256 bytes a line (fish_read_limit,
+    # then `read` fails), 33 lines. Not `read --nchars`: it silently drops invalid UTF-8.
     set -l fish_read_limit 256
     while read -l line
         set n (math $n + 1)

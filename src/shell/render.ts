@@ -5,13 +5,14 @@ import bashTpl from '../../shell/safeops.bash?raw';
 import zshTpl from '../../shell/safeops.zsh?raw';
 import fishTpl from '../../shell/safeops.fish?raw';
 import type { ShellColors } from '../config/schema.js';
+import { PROMPT_ROLES, type PromptRoleName } from '../contract.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type ShellName = (typeof SHELLS)[number];
 
 /** The `role` line of the prompt file (DEVELOPERS.md), most dangerous first. */
-export const PROMPT_ROLES = ['primary', 'unknown', 'recovering', 'standby', 'stopped', 'none'] as const;
-export type PromptRole = (typeof PROMPT_ROLES)[number];
+export { PROMPT_ROLES } from '../contract.js';
+export type PromptRole = PromptRoleName;
 /** What a shell shows: a role from a fresh, valid file, or stale. */
 export type PromptStyle = PromptRole | 'stale';
 

@@ -7,7 +7,8 @@
 // the state directory") is made before acting, by a pure planner over gathered facts.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PromptRole, PromptStyle } from '../shell/render.js';
+import type { PromptStyle } from '../shell/render.js';
+import { parsePromptFile } from '../contract.js';
 
 export type RegisteredShell = 'bash' | 'zsh' | 'fish';
 
@@ -79,7 +80,6 @@ export const NOTIFY_READ_CAP = 4096;
 export const NOTIFY_ACT_CAP = 256;
 const PTS = /^\/dev\/pts\/[0-9]{1,9}$/;
 const MAX_REGISTRATION = 4096;
-const PROMPT_ROLE_SET: ReadonlySet<string> = new Set<PromptRole>(['primary', 'unknown', 'recovering', 'standby', 'stopped', 'none']);
 
 /** Parse a registration file (`safeops-shell 1`, `pid`, `start`, `shell`); null when malformed. */
 export function parseRegistration(text: string): Registration | null {
@@ -109,26 +109,10 @@ export function startTimeFromStat(stat: string): string | null {
   return v !== undefined && /^[0-9]+$/.test(v) ? v : null;
 }
 
-/** The role and label of a `prompt` file, or stale when it is not a valid one (DEVELOPERS.md). */
+/** The role and label of a `prompt` file, or stale when it is not a valid one (src/contract.ts). */
 export function parsePromptState(text: string): { role: PromptStyle; label: string } {
-  const stale = { role: 'stale' as const, label: 'STALE' };
-  if (text.length > 32 * 201 || /[^\n\x20-\x7e]/.test(text)) return stale;
-  const lines = text.split('\n');
-  if (lines[0] !== 'safeops-prompt 1') return stale;
-  let role: PromptRole | null = null;
-  let label = '';
-  for (const line of lines.slice(1, 33)) {
-    if (line.length > 200) return stale;
-    if (line === 'end') return role ? { role, label: label || role } : stale;
-    const [key, ...rest] = line.split(' ');
-    const value = rest.join(' ');
-    if (key === 'role') {
-      if (!PROMPT_ROLE_SET.has(value)) return stale;
-      role = value as PromptRole;
-    } else if (key === 'label') label = value;
-    else if (key !== 'heartbeat' && key !== 'alert') return stale;
-  }
-  return stale;
+  const f = parsePromptFile(text);
+  return f ? { role: f.role, label: f.label || f.role } : { role: 'stale', label: 'STALE' };
 }
 
 /** Decide what to do with one registration, from the facts alone (pure). */

@@ -6,17 +6,16 @@ import path from 'node:path';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Alert, ClusterPromptRole, PromptRole, StateDoc } from './events.js';
 import { withStateDirFd } from '../util/state-dir.js';
+import { PROMPT_ALERTS_MAX, PROMPT_CHARSET, PROMPT_FIRST_LINE, PROMPT_LINE_MAX } from '../contract.js';
 
-/** Longest line of the prompt file, in bytes (the shells refuse longer ones). */
-export const PROMPT_LINE_MAX = 200;
-/** At most this many `alert` lines in the prompt file. */
-export const PROMPT_ALERTS_MAX = 8;
+/** The prompt file's grammar lives in src/contract.ts (the shells check the same rules). */
+export { PROMPT_ALERTS_MAX, PROMPT_LINE_MAX } from '../contract.js';
 
 /**
- * Bytes the shells accept in the prompt file (shell/safeops.*: `[A-Za-z0-9 ._,:/@()+=-]`), a
- * subset of printable ASCII: one byte outside it and the shell shows the whole state as stale.
+ * Bytes the shells accept in the prompt file (PROMPT_CHARSET), a subset of printable ASCII: one
+ * byte outside it and the shell shows the whole state as stale.
  */
-const PROMPT_BAD = /[^A-Za-z0-9 ._,:/@()+=-]/g;
+const PROMPT_BAD = new RegExp(`[^${PROMPT_CHARSET}]`, 'g');
 /** Cluster names are narrower still: no space, comma or parenthesis, so the label stays parseable. */
 const NAME_BAD = /[^A-Za-z0-9._/@+=:-]/g;
 const NAME_MAX = 48;
@@ -96,7 +95,7 @@ export function renderLabel(host: Pick<HostFacts, 'clusters' | 'unidentifiedPost
 /** The prompt file's text, exactly as DEVELOPERS.md specifies it. Pure. */
 export function renderPrompt(input: { heartbeat: number; role: PromptRole; label: string; alerts: Array<Pick<Alert, 'text'>> }): string {
   const cap = (line: string) => line.slice(0, PROMPT_LINE_MAX);
-  const lines = ['safeops-prompt 1', `heartbeat ${Math.floor(input.heartbeat)}`, `role ${input.role}`, cap(`label ${sanitizeText(input.label)}`)];
+  const lines = [PROMPT_FIRST_LINE, `heartbeat ${Math.floor(input.heartbeat)}`, `role ${input.role}`, cap(`label ${sanitizeText(input.label)}`)];
   for (const a of input.alerts.slice(0, PROMPT_ALERTS_MAX)) lines.push(cap(`alert ${sanitizeText(a.text)}`));
   lines.push('end');
   return lines.join('\n') + '\n';

@@ -44,12 +44,13 @@ export class TmuxServer {
   }
 
   /** The visible screen, with colours as SGR when `escapes`. */
-  capture(target: string, escapes = false): string {
-    return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', target);
+  /** `join`: a line the pane wrapped comes back whole (long temp paths wrap at 120 columns). */
+  capture(target: string, escapes = false, join = false): string {
+    return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), ...(join ? ['-J'] : []), '-t', target);
   }
 
-  lines(target: string, escapes = false): string[] {
-    return this.capture(target, escapes).split('\n');
+  lines(target: string, escapes = false, join = false): string[] {
+    return this.capture(target, escapes, join).split('\n');
   }
 
   /** Type `text` literally, then Enter. */
