@@ -125,8 +125,11 @@ function roleIn(doc: StateDoc | null, dataDir: string): string | null {
 /** Does the prompt label show `word name`? (Other clusters of this host may push ours past the
  *  200-byte cap: then "+N more" and state.json decides.) */
 function labelShows(p: Prompt, word: string, name: string, doc: StateDoc | null, dataDir: string, role: string): boolean {
-  if (p.label.split(', ').includes(`${word} ${name}`)) return true;
-  return /\+\d+ more$/.test(p.label) && roleIn(doc, dataDir) === role;
+  // The local clusters come first; a fleet or Patroni segment (another test's Patroni on this
+  // host) follows after " : ".
+  const local = p.label.split(' : ')[0]!;
+  if (local.split(', ').includes(`${word} ${name}`)) return true;
+  return /\+\d+ more$/.test(local) && roleIn(doc, dataDir) === role;
 }
 
 const median = (xs: number[]) => {
