@@ -49,6 +49,9 @@ export function setup(): void {
       if (fs.existsSync(from)) fs.cpSync(from, path.join(copy, part), { recursive: true });
     }
     execFileSync('chmod', ['-R', 'a+rX', copy]);
+    // The lazily loaded parts import a few packages at run time (etcd3 reads its .proto files from
+    // its own directory): root's processes find them through this link; other users do not need them.
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     if (!readableBy('postgres', path.join(copy, 'dist/safeops.cjs'))) {
       throw new Error(`test setup: postgres cannot read ${copy} either (is ${base} readable by other users?)`);
     }
