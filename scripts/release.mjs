@@ -73,6 +73,10 @@ for (const name of lazyNames) {
     // createRequire(import.meta.url) (the ESM build's banner, yargs' shims): any file URL does,
     // only builtins are ever required.
     define: { 'import.meta.url': JSON.stringify(`file:///safeops-sea/lazy/${name}.cjs`) },
+    // The etcd client reads its .proto files from its own package directory at run time: it
+    // cannot live inside the executable. The fleet (docs/fleet.md) needs a checkout install; the
+    // executable's watcher says "fleet: cannot start the etcd client" and runs without it.
+    external: ['etcd3', 'cockatiel'],
     logLevel: 'error',
   });
   const text = fs.readFileSync(outfile, 'utf8');
