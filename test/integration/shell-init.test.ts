@@ -33,7 +33,8 @@ interface Result {
 
 async function exec(argv: string[], env: Record<string, string>): Promise<Result> {
   try {
-    const r = await run(argv[0]!, argv.slice(1), { env, encoding: 'utf8', timeout: 20_000 });
+    // From /: the checkout may be one another user cannot enter (fish says so on stderr).
+    const r = await run(argv[0]!, argv.slice(1), { env, encoding: 'utf8', timeout: 20_000, cwd: '/' });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
