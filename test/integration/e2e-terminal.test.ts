@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, type CliEnv } from '../support/cli.js';
-import { cleanupAll, createStandby, initPrimary, makeTempRoot, mkdirOwned, postgresIds, promote, stopNode, type PgNode } from '../support/pg.js';
+import { cleanupAll, createStandby, initPrimary, makeTempRoot, mkdirOwned, postgresIds, promote, stopNode, sweepRunLeftovers, type PgNode } from '../support/pg.js';
 import { interactiveShell, waitFor, type TestShell } from '../support/tmux.js';
 
 const SHELLS: TestShell[] = ['bash', 'zsh', 'fish'];
@@ -52,7 +52,8 @@ const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size :
 let root: string;
 let env: CliEnv;
 
-beforeAll(() => {
+beforeAll(async () => {
+  await sweepRunLeftovers(); // a cluster another file left running would keep the host red
   root = makeTempRoot('safeops-e2e-');
   env = cliEnv({ roots: [root] });
   fs.chmodSync(env.config, 0o644);

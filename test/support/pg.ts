@@ -180,6 +180,26 @@ export function processesUnder(dirs: Iterable<string>): number[] {
   return found;
 }
 
+/**
+ * For the host-wide tests, which judge the whole host's colour: kill whatever an earlier test
+ * file of this run left running in the run's temp dir (test/global-setup.ts), and say so.
+ */
+export async function sweepRunLeftovers(): Promise<void> {
+  const run = process.env.SAFEOPS_TEST_RUN_DIR;
+  if (!run) return;
+  const left = processesUnder([run]);
+  if (left.length === 0) return;
+  console.log(`host-wide test: killing ${left.length} process(es) an earlier test left under ${run}`);
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await waitFor(() => left.every((pid) => !processAlive(pid)), 10_000, 'the leftovers to die');
+}
+
 /** postmaster.pid parsed, or undefined when absent. */
 export function readPidFile(node: PgNode): { pid: number; lines: string[] } | undefined {
   try {
