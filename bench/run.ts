@@ -13,7 +13,7 @@ import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js'
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
-/** `--only=guard,sea,prompt,role,watcher,doctor,fastpath,frame` runs a subset (while iterating on one part). */
+/** `--only=guard,sea,prompt,role,watcher,flood,doctor,fastpath,frame` runs a subset (while iterating on one part). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -269,6 +269,44 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
     w.kill('SIGTERM');
     await stopNode(standby, 'immediate');
     fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The watcher under a local user's floods (docs/host-trust.md): 2,100 directories under a scan
+ * root, 300 fake `postgres` processes (a `sleep` renamed, in a dir holding PG_VERSION) and 5,000
+ * junk entries in `shells/`. Reported: its idle CPU and RSS once it has settled, and whether the
+ * real primary still leads the label.
+ */
+async function benchFlood(root: string, primary: PgNode, env: NodeJS.ProcessEnv) {
+  const flood = path.join(root, 'flood');
+  for (let i = 0; i < 2100; i++) fs.mkdirSync(path.join(flood, `d${i}`), { recursive: true });
+  const fake = path.join(root, 'fake-pg');
+  fs.mkdirSync(fake);
+  fs.writeFileSync(path.join(fake, 'PG_VERSION'), '15\n');
+  const fakes = Array.from({ length: 300 }, () => spawn('bash', ['-c', 'exec -a postgres sleep 600'], { cwd: fake, stdio: 'ignore' }));
+  const stateDir = tmpfsStateDir();
+  fs.mkdirSync(path.join(stateDir, 'shells'), { mode: 0o1777 });
+  for (let i = 0; i < 5000; i++) fs.writeFileSync(path.join(stateDir, 'shells', `${100000 + i}`), 'junk');
+  const w = startWatcher(stateDir, env);
+  try {
+    await waitUntil(() => (readPrompt(stateDir).includes('PRIMARY bench-primary') ? true : null), 120_000, 'the primary in the flooded watcher\'s prompt', () => readPrompt(stateDir));
+    await sleep(quick ? 5000 : 12_000);
+    const windowMs = quick ? 5000 : 10_000;
+    const c0 = cpuTicks(w.pid!);
+    const t0 = Date.now();
+    await sleep(windowMs);
+    const pct = ((cpuTicks(w.pid!) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 100;
+    const rss = rssKb(w.pid!) / 1024;
+    const label = /^label (.*)$/m.exec(readPrompt(stateDir))?.[1] ?? '';
+    rows.push({ what: 'watcher under floods (2,100 dirs, 300 fake postgres, 5,000 shells/ entries): idle CPU', value: `${pct.toFixed(2)} % (one ${windowMs / 1000} s window after settling)`, budget: 'reported', ok: null });
+    rows.push({ what: 'watcher under floods: RSS; the real primary leads the label', value: `${rss.toFixed(1)} MB; label "${label.slice(0, 60)}"`, budget: 'reported; PRIMARY first', ok: label.startsWith('PRIMARY bench-primary') });
+  } finally {
+    w.kill('SIGTERM');
+    for (const f of fakes) f.kill('SIGKILL');
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.rmSync(flood, { recursive: true, force: true });
+    fs.rmSync(fake, { recursive: true, force: true });
   }
 }
 
@@ -545,6 +583,10 @@ async function main() {
     if (want('watcher')) {
       log('watcher footprint');
       await benchWatcherFootprint(root, primary, env);
+    }
+    if (want('flood')) {
+      log('watcher under floods');
+      await benchFlood(root, primary, env);
     }
     if (want('fastpath')) {
       log('fast path: rm in the integrated shells; the Node path against node -e 0');
