@@ -59,6 +59,17 @@ for (const name of ['core.cjs', 'core.v8cache', 'ui.cjs', 'ui.v8cache', 'yoga.wa
   else if (!name.endsWith('.v8cache')) throw new Error(`release: dist/${name} is missing`);
 }
 const lazyNames = fs.readdirSync(path.join(dist, 'lazy')).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort();
+/** Packages that cannot be embedded: importing one in the executable fails with a clear error. */
+const notInExecutable = {
+  name: 'not-in-executable',
+  setup(b) {
+    b.onResolve({ filter: /^(etcd3|cockatiel)$/ }, (args) => ({ path: args.path, namespace: 'not-in-executable' }));
+    b.onLoad({ filter: /.*/, namespace: 'not-in-executable' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the single executable: the fleet needs an install from a checkout (docs/release.md)`)});`,
+      loader: 'js',
+    }));
+  },
+};
 for (const name of lazyNames) {
   const outfile = path.join(work, 'assets', 'lazy', `${name}.cjs`);
   await esbuild.build({
@@ -74,9 +85,10 @@ for (const name of lazyNames) {
     // only builtins are ever required.
     define: { 'import.meta.url': JSON.stringify(`file:///safeops-sea/lazy/${name}.cjs`) },
     // The etcd client reads its .proto files from its own package directory at run time: it
-    // cannot live inside the executable. The fleet (docs/fleet.md) needs a checkout install; the
-    // executable's watcher says "fleet: cannot start the etcd client" and runs without it.
-    external: ['etcd3', 'cockatiel'],
+    // cannot live inside the executable. Its import becomes a module that throws; the fleet
+    // (docs/fleet.md) needs a checkout install, and the executable's watcher logs "fleet: cannot
+    // start the etcd client" and runs without it.
+    plugins: [notInExecutable],
     logLevel: 'error',
   });
   const text = fs.readFileSync(outfile, 'utf8');
