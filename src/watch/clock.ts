@@ -36,7 +36,11 @@ export function restampDoc<T extends { heartbeat: number; generatedAt: string } 
  * At most `max` lines per `windowMs` (monotonic); the lines over it are counted and said in one
  * line when the next window opens.
  */
-export function rateLimitLog(log: (line: string) => void, opts: { max: number; windowMs: number }, mono: () => number = () => performance.now()): (line: string) => void {
+export function rateLimitLog(
+  log: (line: string) => void,
+  opts: { max: number; windowMs: number; always?: (line: string) => boolean },
+  mono: () => number = () => performance.now(),
+): (line: string) => void {
   let windowStart = mono();
   let count = 0;
   let dropped = 0;
@@ -48,7 +52,10 @@ export function rateLimitLog(log: (line: string) => void, opts: { max: number; w
       count = 0;
       dropped = 0;
     }
-    if (count < opts.max) {
+    // What an operator reads the log for (a role change, a cluster gone) is never dropped: only
+    // the rest counts against the limit (a flood's noise).
+    if (opts.always?.(line)) log(line);
+    else if (count < opts.max) {
       count++;
       log(line);
     } else dropped++;

@@ -216,7 +216,7 @@ export interface Watcher {
 /** Start the resident watcher. */
 export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   // Log lines rate-limited; the reducer and timers on a monotonic clock (watch/clock.ts).
-  const log = rateLimitLog(opts.log ?? stdoutLog, { max: 60, windowMs: 10_000 });
+  const log = rateLimitLog(opts.log ?? stdoutLog, { max: 60, windowMs: 10_000, always: (l) => /^(role change|cluster |config|alert|publishing|cannot publish)/.test(l) });
   const clock = createClock();
   const mode: StateDirMode = { system: opts.system };
   const env = opts.edge.env;

@@ -270,10 +270,14 @@ describe('the .deb', () => {
     expect(listed.length).toBeGreaterThan(0);
     // The administrator's change to the conffile, and a line in root's audit log.
     fs.writeFileSync('/etc/safeops/config.json', '{"watch": {"staleAfterSeconds": 10}}\n');
+    // A refusal (a path the config protects): harmless commands are not audited (docs/fast-path.md).
     const victim = path.join(tmp('safeops-upgrade-'), 'victim');
     fs.writeFileSync(victim, '');
-    const rootEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', SAFEOPS_CONFIG: env.config };
-    expect((await run('/usr/bin/safeops', ['rm', victim], rootEnv)).exitCode).toBe(0);
+    const protectConfig = path.join(path.dirname(victim), 'config.json');
+    fs.writeFileSync(protectConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(env.config, 'utf8')), protect: [{ path: victim, action: 'refuse', reason: 'upgrade test' }] }));
+    const rootEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', SAFEOPS_CONFIG: protectConfig };
+    expect((await run('/usr/bin/safeops', ['rm', victim], rootEnv)).exitCode).toBe(77);
+    expect(fs.existsSync(victim)).toBe(true);
     const auditBefore = fs.readFileSync('/var/log/safeops/audit.jsonl', 'utf8');
     expect(auditBefore).toContain(victim);
 

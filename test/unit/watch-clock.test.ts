@@ -46,3 +46,18 @@ describe('watch clock', () => {
     expect(out.slice(3)).toEqual(['(997 log line(s) suppressed: more than 3 in 10 s)', 'later']);
   });
 });
+
+describe('the log limit never drops what the log is read for', () => {
+  it('role changes and lost clusters pass a flood of other lines', () => {
+    const out: string[] = [];
+    let t = 0;
+    const log = rateLimitLog((l) => out.push(l), { max: 3, windowMs: 10_000, always: (l) => /^(role change|cluster )/.test(l) }, () => t);
+    for (let i = 0; i < 100; i++) log(`noise ${i}`);
+    log('role change: main primary -> stopped');
+    log('cluster gone: copy /srv/copy');
+    expect(out).toEqual(['noise 0', 'noise 1', 'noise 2', 'role change: main primary -> stopped', 'cluster gone: copy /srv/copy']);
+    t = 10_000;
+    log('noise again');
+    expect(out.slice(-2)).toEqual(['(97 log line(s) suppressed: more than 3 in 10 s)', 'noise again']);
+  });
+});
