@@ -51,7 +51,7 @@ afterAll(async () => {
   await cleanupAll();
 }, 120_000);
 
-describe('the fleet through etcd', () => {
+describe('the fleet through etcd', { timeout: 300_000 }, () => {
   it('each host shows the other in its prompt segment', async () => {
     await until(hosts[1]!, 'host-b to show host-a standby', (p) => / : .*host-a standby/.test(p.label));
     await until(hosts[0]!, 'host-a to show host-b PRIMARY', (p) => / : .*host-b PRIMARY/.test(p.label));

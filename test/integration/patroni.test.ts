@@ -85,7 +85,7 @@ describe('the guard on a Patroni member', () => {
   });
 });
 
-describe('Patroni\'s view in the watcher and status', () => {
+describe('Patroni\'s view in the watcher and status', { timeout: 600_000 }, () => {
   it('both hosts\' prompts show the leader and members; status shows Patroni\'s view', async () => {
     const prefix = `/safeops-patroni-${path.basename(root)}/`;
     watchers.push(startWatcherHost({ root, name: 'host-1', clusters: [m1.dataDir], etcd: etcd.endpoint, prefix }));
