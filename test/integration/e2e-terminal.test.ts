@@ -23,8 +23,11 @@ class Tmux {
   ) {}
   run(...args: string[]): string {
     const argv = ['tmux', '-L', this.socket, '-f', '/dev/null', ...args];
-    const [cmd, ...rest] = this.user ? ['runuser', '-u', this.user, '--', 'env', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
-    return execFileSync(cmd!, rest, { env: this.user ? undefined : { ...this.env }, encoding: 'utf8', cwd: '/tmp' });
+    // The socket goes in the run's temp dir (test/global-setup.ts), removed with it even when a
+    // test fails before kill-server.
+    const env = { ...this.env, ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) };
+    const [cmd, ...rest] = this.user ? ['runuser', '-u', this.user, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
+    return execFileSync(cmd!, rest, { env: this.user ? undefined : env, encoding: 'utf8', cwd: '/tmp' });
   }
   start(name: string, argv: string[], env: Record<string, string>, pipeTo: string): void {
     const e = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
