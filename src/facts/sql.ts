@@ -19,7 +19,7 @@ export interface SqlOptions {
 
 export type SqlFacts =
   | { ok: true; user: string; inRecovery: boolean; walReceiver: boolean; clusterName: string | null; replication: ReplicationFacts; archiving: ArchivingFacts; health?: ArchiveHealth; walDisk?: WalDiskFacts; serverVersion?: string }
-  | { ok: false; error: string; connectionLost?: boolean };
+  | { ok: false; error: string; connectionLost?: boolean; timedOut?: boolean };
 
 /** The cluster as the SQL step needs it. */
 export type SqlTarget = Pick<ClusterFacts, 'socketDir' | 'port' | 'dataDir'> & { pid?: number | null };
@@ -170,8 +170,11 @@ export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarge
     return facts;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
+    // pg's client-side query_timeout (it counts the time queued behind this session's other
+    // queries): a slow answer on a busy host, not a broken session. The caller decides.
+    const timedOut = msg === 'Query read timeout';
     // A session the server closed (restart, terminated backend): the caller reconnects.
-    const lost = !(e as { code?: string }).code || /terminat|closed|Connection|ECONNRESET|EPIPE|not queryable/i.test(String(msg));
-    return { ok: false, error: `query failed: ${msg}`, connectionLost: lost };
+    const lost = !timedOut && (!(e as { code?: string }).code || /terminat|closed|Connection|ECONNRESET|EPIPE|not queryable/i.test(String(msg)));
+    return { ok: false, error: `query failed: ${msg}`, connectionLost: lost, timedOut };
   }
 }

@@ -11,6 +11,15 @@ import { openSession, querySqlExtra, querySqlFacts, type SqlFacts, type SqlOptio
  *  replication stay fresh at every poll). */
 export const EXTRA_EVERY_MS = 10_000;
 
+/** A background read of the extra facts that yielded this many times in a row runs to the end
+ *  the next time (its few short queries queue behind, or ahead of, one foreground read): a watcher
+ *  polled back to back on a busy host still reads archiving health every EXTRA_EVERY_MS or so. */
+export const MAX_YIELDS = 2;
+
+/** This many timed-out reads in a row (pg's query_timeout: no answer in time, the socket still
+ *  open) and the session is closed and made again; fewer are a slow host, not a broken session. */
+export const MAX_TIMEOUTS = 3;
+
 /** Backoff after failed connection attempts to the same server: 0.5 s doubling, at most this. */
 export const BACKOFF_MAX_MS = 10_000;
 const BACKOFF_FIRST_MS = 500;
@@ -30,6 +39,10 @@ interface Session {
   extra: Pick<Extract<SqlFacts, { ok: true }>, 'health' | 'walDisk'> | null;
   extraRecovery: boolean | null;
   extraRunning: boolean;
+  /** Background reads that yielded since the last complete one. */
+  yields: number;
+  /** Foreground reads that timed out in a row. */
+  timeouts: number;
   /** Foreground reads in progress or waiting: the background extra read yields to them. */
   fg: number;
 }
@@ -93,7 +106,7 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
         s = undefined;
       }
       if (!s) {
-        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null, extraRunning: false, fg: 0 };
+        s = { key, client: null, user: '', opening: null, failures: 0, retryAt: 0, lastError: null, ended: false, extraAt: 0, extra: null, extraRecovery: null, extraRunning: false, yields: 0, timeouts: 0, fg: 0 };
         sessions.set(c.dataDir, s);
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -122,9 +135,15 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
           if (!sess.extraRunning && (sess.extra === null || sess.extraRecovery !== r.inRecovery || now() - sess.extraAt >= EXTRA_EVERY_MS)) {
             sess.extraRunning = true;
             const rec = r.inRecovery;
-            querySqlExtra(client, c, rec, r.archiving, () => sess.fg > 0)
+            // Yields to foreground reads, but not forever (MAX_YIELDS).
+            const mayYield = sess.yields < MAX_YIELDS;
+            querySqlExtra(client, c, rec, r.archiving, () => mayYield && sess.fg > 0)
               .then((x) => {
-                if (!x) return; // yielded to a foreground read: again at the next poll
+                if (!x) {
+                  sess.yields += 1; // yielded to a foreground read: again at the next poll
+                  return;
+                }
+                sess.yields = 0;
                 sess.extra = x;
                 sess.extraAt = now();
                 sess.extraRecovery = rec;
@@ -135,7 +154,16 @@ export function createSessionPool(now: () => number = Date.now): SessionPool {
               });
           }
         }
-        if (r.ok || !r.connectionLost) return r;
+        if (r.ok) s.timeouts = 0;
+        else if (r.timedOut && ++s.timeouts < MAX_TIMEOUTS) return r; // slow, not broken: keep the session
+        if (r.ok || (!r.connectionLost && !r.timedOut)) return r;
+        if (r.timedOut) {
+          // Timed out MAX_TIMEOUTS times in a row: a hung server or a wedged socket. A new session next poll.
+          if (s.client === client) s.client = null;
+          endQuietly(client);
+          s.timeouts = 0;
+          return r;
+        }
         // The session broke under the query: close it and try once more with a new one.
         if (s.client === client) s.client = null;
         endQuietly(client);

@@ -128,12 +128,7 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     await stopNode(node, 'immediate');
   }, 150_000);
 
-  // Skipped in the suite for now: under the whole suite's load the watcher's background read of
-  // the archive facts (at most every 10 s, yielding to the normal SQL polls) can be starved, and
-  // the signal case then alerts after minutes instead of within 90 s. Run alone they pass; the
-  // timing rule itself is held by the reducer's fake-clock tests (test/unit/watch-health.test.ts).
-  // Un-skip once the background read gets a guaranteed turn (closing note of stop 9).
-  it.skip('promoted standby, archive_command killed by a signal (never counted), quiet: alerted (goal: 90 s) with the log line', async () => {
+  it('promoted standby, archive_command killed by a signal (never counted), quiet: alerted (goal: 90 s) with the log line', async () => {
     // exec: the archiver's shell is replaced, so the archiver sees the signal itself (not sh's 137).
     const { node, at } = await promotedStandby('asig', `exec ${shq(scripts.die)} %p`);
     await waitFor(alertFor('archiving stuck on asig'), 120_000, 'the signal alert in the prompt', 200);
@@ -143,7 +138,7 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     await stopNode(node, 'immediate');
   }, 180_000);
 
-  it.skip('a busy primary: exit 127, a signal, exit 1 each alert, and the alert clears when archiving works again', async () => {
+  it('a busy primary: exit 127, a signal, exit 1 each alert, and the alert clears when archiving works again', async () => {
     // No alert about the primary so far (it archived fine all along).
     expect(w.out.filter((l) => l.startsWith('alert: ') && /^alert: archiving \S+ on aprim/.test(l))).toEqual([]);
     await psql(primary, 'CREATE TABLE IF NOT EXISTS busy (x int)');
