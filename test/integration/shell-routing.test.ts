@@ -166,7 +166,8 @@ describe('interactive: `exec` (alias in bash and zsh, abbreviation in fish)', ()
     const screen = () => server.capture(pane);
     await waitFor('the prompt', () => /[$%>#] *$/m.test(screen()), 15_000, screen);
     server.type(pane, 'exec rm -rf /nonexistent/X');
-    await waitFor('the stub to be called', () => fs.existsSync(log), 15_000, screen);
+    // The stub creates the file, then writes: wait for the whole argv, not for the file.
+    await waitFor('the stub to be called', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').endsWith('/nonexistent/X\0'), 15_000, screen);
     expect(fs.readFileSync(log, 'utf8').split('\0').slice(0, -1)).toEqual(['exec', '--', 'rm', '-rf', '/nonexistent/X']);
     server.type(pane, 'echo still-here-$((6*7))'.replace('$((6*7))', shell === 'fish' ? '(math 6 \\* 7)' : '$((6*7))'));
     await waitFor('the shell to still answer', () => screen().includes('still-here-42'), 15_000, screen);

@@ -77,7 +77,7 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     // timeline grace keeps its default (30 s): the quiet signal case shows the default's deadline.
     fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [root], clusters: [] }, archiving: { readyMaxAgeSeconds: 20 } }));
     w = startWatcher(path.join(root, 'state'), config, 500);
-    await waitFor(() => promptAlerts(w.stateDir) !== null, 30_000, 'the watcher to publish');
+    await waitFor(() => promptAlerts(w.stateDir) !== null, 90_000, 'the watcher to publish');
   });
 
   afterAll(async () => {
@@ -190,7 +190,7 @@ describe('one SQL session per cluster', () => {
     await cleanupAll();
   });
 
-  it('polling every 200 ms for 15 s: one backend, one connection in the log; reconnects after a restart', async () => {
+  it('polling every 200 ms for a minute: one backend, one connection in the log; reconnects after a restart', async () => {
     const config = path.join(root, 'config.json');
     fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [root], clusters: [] }, sql: { user: 'so_watch_test' } }));
     const authorized = () => fs.readFileSync(primary.logFile, 'utf8').split('\n').filter((l) => /connection authorized: user=so_watch_test/.test(l)).length;
@@ -200,7 +200,7 @@ describe('one SQL session per cluster', () => {
     await waitFor(async () => (await backends()) === 1, 30_000, 'the watcher to connect');
     const counts: number[] = [];
     const t0 = Date.now();
-    while (Date.now() - t0 < 15_000) {
+    while (Date.now() - t0 < 60_000) {
       counts.push(await backends());
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -208,15 +208,15 @@ describe('one SQL session per cluster', () => {
     // Each backend's application_name is safeops.
     expect(await psql(primary, "select string_agg(distinct application_name, ',') from pg_stat_activity where usename = 'so_watch_test'")).toBe('safeops');
     expect(counts.every((n) => n === 1), counts.join(',')).toBe(true);
-    expect(logged, w.out.join('\n')).toBe(1); // one per poll would be ~75
+    expect(logged, w.out.join('\n')).toBe(1); // one per poll would be ~300
     // The server restarts: the session breaks and is made again, still one.
     await stopNode(primary, 'fast');
     await startNode(primary);
-    await waitFor(async () => (await backends()) === 1, 30_000, 'the watcher to reconnect');
+    await waitFor(async () => (await backends()) === 1, 90_000, 'the watcher to reconnect'); // a loaded host: connects time out, backoff up to 10 s
     const afterRestart = authorized() - before;
     expect(afterRestart).toBeGreaterThanOrEqual(2);
     expect(afterRestart).toBeLessThanOrEqual(4);
     // Stopped for good: no session left behind in the watcher (nothing to count server side), and no error loop.
     w.proc.kill('SIGTERM');
-  }, 180_000);
+  }, 300_000);
 });

@@ -98,9 +98,17 @@ describe('kill -9 while publishing', () => {
     const killed: number[] = [];
     let midWrite = 0;
     try {
+      // How long a watcher takes to its first publish on this machine now (a loaded CI host can
+      // take seconds): the kills below land from well before that to well after it.
+      const t0 = Date.now();
+      const first = start();
+      await waitFor(() => publishers.has(first.pid!), 60_000, 'a first watcher to publish', 5);
+      const firstPublishMs = Date.now() - t0;
+      first.kill('SIGKILL');
+      await new Promise((r) => (first.exitCode !== null || first.signalCode !== null ? r(null) : first.once('exit', r)));
       for (let i = 0; i < 30; i++) {
         const p = start();
-        await sleep(400 + Math.floor(Math.random() * 800)); // from before its first publish to well after
+        await sleep(Math.floor(firstPublishMs * (0.5 + Math.random() * 1.5)));
         p.kill('SIGKILL');
         await new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
         killed.push(p.pid!);
@@ -115,8 +123,8 @@ describe('kill -9 while publishing', () => {
     const publishedThenKilled = killed.filter((pid) => publishers.has(pid)).length;
     console.log(`kill -9 x30: ${reads} reads, ${bad.length} bad, ${publishedThenKilled} of the killed watchers had published, ${midWrite} kills left a temp file (inside a write)`);
     expect(bad).toEqual([]);
-    expect(reads).toBeGreaterThan(1000);
-    expect(publishedThenKilled).toBeGreaterThanOrEqual(15); // most were killed while publishing, not before
+    expect(reads).toBeGreaterThan(100); // the reader did look (about 1000 times a second when idle)
+    expect(publishedThenKilled).toBeGreaterThanOrEqual(10); // about two in three sleep past the first publish time
 
     // The next watcher cleans up the temp files of the dead ones, and stops cleanly.
     const p = start();
