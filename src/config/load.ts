@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfigs, type LoadedConfig } from './schema.js';
-import { setServerBinDirs } from '../facts/proc.js';
+import { setServerBinDirs } from '../facts/server-binary.js';
 
 export const SYSTEM_CONFIG = '/etc/safeops/config.json';
 
