@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/schema.js';
-import { checkProgram, commandPrograms, serverPath } from '../facts/archive.js';
+import { checkProgram, commandPrograms, serverPath } from '../facts/archive-command.js';
 import { canonical } from '../facts/paths.js';
 import { readPgConf } from '../facts/pgconf.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
