@@ -10,9 +10,10 @@ const BUILTINS = new Set([
   'test', '[', 'true', 'false', ':', 'cd', 'echo', 'printf', 'exit', 'return', 'set', 'export', 'if', 'then', 'else', 'fi', 'while', 'do', 'done', 'for', '!', '{', '}', 'read', 'trap', 'umask', 'wait', 'shift', 'local',
 ]);
 
-/** Split a shell command string into its simple commands (at `&&`, `||`, `;`, `|`, newlines), naively. Pure. */
-function simpleCommands(script: string): string[] {
-  return script.split(/&&|\|\||[;|\n]/).map((s) => s.trim()).filter(Boolean);
+/** An archive or restore command's simple commands (split at `&&`, `||`, `;`, `|`, newlines, naively), placeholders (%p %f %r) as plain words. Pure. */
+export function commandSegments(command: string): string[] {
+  const plain = command.replace(/%[pfr]/g, 'WALFILE').replace(/%%/g, '%');
+  return plain.split(/&&|\|\||[;|\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
 /**
@@ -21,9 +22,8 @@ function simpleCommands(script: string): string[] {
  * (%p %f %r) are replaced by plain words. Commands safeops cannot read are left out. Pure.
  */
 export function commandPrograms(command: string): string[] {
-  const plain = command.replace(/%[pfr]/g, 'WALFILE').replace(/%%/g, '%');
   const out: string[] = [];
-  for (const seg of simpleCommands(plain)) {
+  for (const seg of commandSegments(command)) {
     const u = unwrapPrefixes(['sh', '-c', seg], {});
     const first = u.innerArgv[0];
     if (!first || u.opaque || /[$`*?]/.test(first)) continue;
