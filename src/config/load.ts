@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): 
     }
   });
   const loaded = parseConfigs(sources);
-  // Which executables count as PostgreSQL servers (facts/proc.ts): the config may trust more dirs.
+  // Which executables count as PostgreSQL servers (facts/server-binary.ts): the config may trust more dirs.
   setServerBinDirs(loaded.config.discovery.binDirs);
   return loaded;
 }
