@@ -2,7 +2,8 @@
 // (docs/guarded-tools.md). Writing a file inside a footprint is judged like a restore into it.
 import path from 'node:path';
 import type { ToolContext, ToolResult } from './context.js';
-import { has, lastValue, options, scan } from './getopt.js';
+import { has, lastValue, options, scan, type OptionTable, type Scan } from './getopt.js';
+import { looseScan } from './loose-options.js';
 import type { Op } from './types.js';
 
 const MV = options({
@@ -38,14 +39,22 @@ function landing(sources: string[], dest: string, opts: { intoDir: boolean; pare
   return opts.intoDir ? out : [dest];
 }
 
-/** `mv [OPTION]... SOURCE... DEST` / `mv -t DIR SOURCE...` / `mv -T SOURCE DEST`. */
-export function parseMv(args: string[], _ctx: ToolContext): ToolResult {
-  const s = scan(args, MV);
-  if (has(s, 'help', 'version')) return { ops: [], notes: ['mv --help / --version moves nothing'] };
+/** mv and cp operands: `SOURCE... DEST` or `-t DIR SOURCE...`; nothing to judge with --help or without both. */
+function sourcesAndDest(args: string[], table: OptionTable, tool: 'mv' | 'cp', nothing: string): { s: Scan; sources: string[]; dest: string } | ToolResult {
+  const s = scan(args, table);
+  if (has(s, 'help', 'version')) return { ops: [], notes: [`${tool} --help / --version ${nothing}`] };
   const target = lastValue(s, 't');
   const sources = target !== undefined ? s.operands : s.operands.slice(0, -1);
   const dest = target ?? s.operands.at(-1);
-  if (dest === undefined || sources.length === 0) return { ops: [], notes: [...s.notes, 'mv needs a source and a destination: it will refuse to run'] };
+  if (dest === undefined || sources.length === 0) return { ops: [], notes: [...s.notes, `${tool} needs a source and a destination: it will refuse to run`] };
+  return { s, sources, dest };
+}
+
+/** `mv [OPTION]... SOURCE... DEST` / `mv -t DIR SOURCE...` / `mv -T SOURCE DEST`. */
+export function parseMv(args: string[], _ctx: ToolContext): ToolResult {
+  const r = sourcesAndDest(args, MV, 'mv', 'moves nothing');
+  if ('ops' in r) return r;
+  const { s, sources, dest } = r;
   const ops: Op[] = [{ type: 'remove', paths: sources, recursive: true }];
   const noTarget = has(s, 'T');
   // DEST itself (a file it overwrites, a directory it lands in) and where each source lands.
@@ -58,12 +67,9 @@ export function parseMv(args: string[], _ctx: ToolContext): ToolResult {
 
 /** `cp [OPTION]... SOURCE... DEST`: writes DEST (and below it with -r/-a). */
 export function parseCp(args: string[], _ctx: ToolContext): ToolResult {
-  const s = scan(args, CP);
-  if (has(s, 'help', 'version')) return { ops: [], notes: ['cp --help / --version copies nothing'] };
-  const target = lastValue(s, 't');
-  const sources = target !== undefined ? s.operands : s.operands.slice(0, -1);
-  const dest = target ?? s.operands.at(-1);
-  if (dest === undefined || sources.length === 0) return { ops: [], notes: [...s.notes, 'cp needs a source and a destination: it will refuse to run'] };
+  const r = sourcesAndDest(args, CP, 'cp', 'copies nothing');
+  if ('ops' in r) return r;
+  const { s, sources, dest } = r;
   const recursive = has(s, 'r', 'R', 'a');
   const ops: Op[] = [{ type: 'write', paths: [dest], recursive: has(s, 'T') && recursive, tool: 'cp' }];
   if (!has(s, 'T')) ops.push({ type: 'write', paths: landing(sources, dest, { intoDir: true, parents: has(s, 'parents') }), recursive, tool: 'cp' });
@@ -92,35 +98,7 @@ function isRemote(spec: string): boolean {
 /** `rsync [OPTION]... SRC... DEST`. */
 export function parseRsync(args: string[], _ctx: ToolContext): ToolResult {
   const notes: string[] = [];
-  const flags = new Set<string>();
-  const values: Array<[string, string]> = [];
-  const operands: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = a.slice(2, eq < 0 ? undefined : eq);
-      if (RSYNC_VALUE_LONG.has(name)) values.push([name, eq < 0 ? (args[++i] ?? '') : a.slice(eq + 1)]);
-      else flags.add(name);
-      continue;
-    }
-    if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const c = a[j]!;
-        if (RSYNC_VALUE_SHORT.has(c)) {
-          values.push([c, j + 1 < a.length ? a.slice(j + 1) : (args[++i] ?? '')]);
-          break;
-        }
-        flags.add(c);
-      }
-      continue;
-    }
-    operands.push(a);
-  }
+  const { flags, values, operands } = looseScan(args, { value: (name, long) => (long ? RSYNC_VALUE_LONG : RSYNC_VALUE_SHORT).has(name) });
   if (flags.has('help') || flags.has('version') || flags.has('V')) return { ops: [], notes: ['rsync --help / --version copies nothing'] };
   if (flags.has('n') || flags.has('dry-run')) return { ops: [], notes: ['rsync --dry-run changes nothing'] };
   if (flags.has('list-only') || operands.length < 2) return { ops: [], notes: [...notes, 'rsync with one operand only lists'] };
@@ -137,7 +115,7 @@ export function parseRsync(args: string[], _ctx: ToolContext): ToolResult {
   }
   const local = sources.filter((src) => !isRemote(src));
   if ((flags.has('remove-source-files') || flags.has('remove-sent-files')) && local.length > 0) ops.push({ type: 'remove', paths: local, recursive: true });
-  for (const [name, v] of values) if (name === 'log-file' || name === 'write-batch' || name === 'only-write-batch') ops.push({ type: 'write', paths: [v], recursive: false, tool: 'rsync' });
+  for (const [name, v] of values) if (name === 'log-file' || name === 'write-batch' || name === 'only-write-batch') ops.push({ type: 'write', paths: [v ?? ''], recursive: false, tool: 'rsync' });
   return { ops, notes };
 }
 

@@ -1,6 +1,7 @@
 // kill(1) (procps and the shells' builtin), pkill(1) (procps), killall(1) (psmisc): which
 // processes get which signal. The processes are found by the facts layer (src/facts/targets.ts).
 import type { ToolContext, ToolResult } from './context.js';
+import { looseScan } from './loose-options.js';
 import { signalName } from './signals.js';
 import type { ProcTarget } from './types.js';
 
@@ -102,9 +103,7 @@ const PKILL_LONG: Readonly<Record<string, string>> = {
 export function parsePkill(args: string[], _ctx: ToolContext): ToolResult {
   const notes: string[] = [];
   let signal = 'TERM';
-  const flags = new Set<string>();
   const pidfiles: string[] = [];
-  const operands: string[] = [];
   let filters = 0;
   let rest = args;
   // `pkill -9`, `pkill -KILL`: only as the first word (no signal name is a single letter).
@@ -112,41 +111,15 @@ export function parsePkill(args: string[], _ctx: ToolContext): ToolResult {
     signal = signalName(rest[0].slice(1))!;
     rest = rest.slice(1);
   }
-  const take = (name: string, value: string | undefined) => {
+  const { flags, values, operands } = looseScan(rest, {
+    long: (long) => PKILL_LONG[long] ?? Object.entries(PKILL_LONG).find(([k]) => k.startsWith(long))?.[1],
+    value: (name) => PKILL_VALUE.has(name),
+    unknown: (a) => notes.push(`pkill: unknown option ${a}`),
+  });
+  for (const [name, value] of values) {
     if (name === 'signal') signal = (value !== undefined ? signalName(value) : null) ?? 'KILL';
     else if (name === 'F' && value !== undefined) pidfiles.push(value);
     else if (name !== 'q' && name !== 'd' && name !== 'L') filters++;
-  };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    if (a === '--') {
-      operands.push(...rest.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const long = a.slice(2, eq < 0 ? undefined : eq);
-      const name = PKILL_LONG[long] ?? Object.entries(PKILL_LONG).find(([k]) => k.startsWith(long))?.[1];
-      if (name === undefined) {
-        notes.push(`pkill: unknown option ${a}`);
-        continue;
-      }
-      if (PKILL_VALUE.has(name)) take(name, eq < 0 ? rest[++i] : a.slice(eq + 1));
-      else flags.add(name);
-      continue;
-    }
-    if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const c = a[j]!;
-        if (PKILL_VALUE.has(c)) {
-          take(c, j + 1 < a.length ? a.slice(j + 1) : rest[++i]);
-          break;
-        }
-        flags.add(c);
-      }
-      continue;
-    }
-    operands.push(a);
   }
   if (flags.has('help') || flags.has('V')) return { ops: [], notes: ['pkill --help / --version signals nothing'] };
   const targets: ProcTarget[] = pidfiles.map((path) => ({ kind: 'pidfile', path }));

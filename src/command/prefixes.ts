@@ -3,7 +3,7 @@
 import type { Env } from './context.js';
 import { unwrapEnv } from './prefix/env.js';
 import { SHELLS, unwrapEval, unwrapShell } from './prefix/shell.js';
-import { initialState, type PrefixHandler } from './prefix/state.js';
+import { initialState, type PrefixHandler, type PrefixView } from './prefix/state.js';
 import { unwrapSu } from './prefix/su.js';
 import { unwrapDoas, unwrapSudo } from './prefix/sudo.js';
 import { WRAPPERS } from './prefix/wrappers.js';
@@ -28,23 +28,13 @@ const HANDLERS: ReadonlyMap<string, PrefixHandler> = new Map<string, PrefixHandl
 // Every prefix consumes at least its own word, so this only bounds absurd inputs.
 const MAX_DEPTH = 64;
 
-export interface Unwrapped {
+export interface Unwrapped extends PrefixView {
   /** The command after its prefixes ([] when nothing runs). */
   innerArgv: string[];
   /** Variables known to be set for it. */
   env: Env;
   /** Variables the prefixes set. */
   envOverrides: Record<string, string>;
-  /** Some prefix made the environment unknown (sticks once set). */
-  envUnknown: boolean;
-  /** The environment is unknown at the command itself (env -i after sudo -i makes it known again). */
-  envOpen: boolean;
-  cwd: string | null;
-  /** Why the command's working directory cannot be known, or null. */
-  cwdUnknown: string | null;
-  /** Why the command sees other paths than ours (chroot), or null. */
-  hidden: string | null;
-  notes: string[];
   /** A shell script that runs a guarded tool safeops cannot see into. */
   opaque: { tool: GuardedTool; why: string } | null;
 }

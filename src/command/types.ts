@@ -133,23 +133,20 @@ export interface ResolvedRef {
   unresolved: string | null;
 }
 
+/** An op whose cluster references are resolved; every other field as parsed. */
+type RefsResolved<O> = O extends { refs: ClusterRef[] } ? Omit<O, 'refs'> & { refs: ResolvedRef[] } : never;
+/** An op whose paths are resolved (as `targets`); every other field as parsed. */
+type PathsResolved<O> = O extends { paths: string[] } ? Omit<O, 'paths'> & { targets: ResolvedPath[] } : never;
+
 export type ResolvedOp =
-  | { type: 'remove'; targets: ResolvedPath[]; recursive: boolean }
+  | Extract<Op, { type: 'delete-backups' | 'opaque' | 'host-down' }>
+  | RefsResolved<Extract<Op, { type: 'stop' | 'kill' | 'promote' | 'offline' }>>
+  | PathsResolved<Extract<Op, { type: 'remove' | 'write' | 'wal-fetch' }>>
   | { type: 'write-into'; targets: ResolvedPath[]; tool: string; unresolved: string[] }
-  | { type: 'stop'; refs: ResolvedRef[]; mode: StopMode; restart: boolean }
-  | { type: 'kill'; refs: ResolvedRef[]; signal: string }
-  | { type: 'promote'; refs: ResolvedRef[] }
-  | { type: 'delete-backups'; tool: string; dryRunArgv: string[] }
-  | { type: 'opaque'; why: string }
-  // issue 9 item 4:
-  | { type: 'write'; targets: ResolvedPath[]; recursive: boolean; tool: string }
-  | { type: 'wal-fetch'; targets: ResolvedPath[]; tool: string }
   | { type: 'signal'; signal: string; tool: string; procs: SignalledProc[]; unresolved: string[] }
-  | { type: 'host-down'; what: string }
   /** unmount / wipe-device: refs.ref is a path ref naming the argument; dataDirs = clusters with a footprint on it. */
   | { type: 'unmount'; refs: ResolvedRef[] }
-  | { type: 'wipe-device'; refs: ResolvedRef[]; tool: string }
-  | { type: 'offline'; refs: ResolvedRef[]; kind: OfflineKind; tool: string };
+  | { type: 'wipe-device'; refs: ResolvedRef[]; tool: string };
 
 /** A process a signal reaches that belongs to a known cluster. */
 export interface SignalledProc {

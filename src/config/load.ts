@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfigs, type LoadedConfig } from './schema.js';
-import { setServerBinDirs } from '../facts/proc.js';
+import { setServerBinDirs } from '../facts/server-binary.js';
 
 export const SYSTEM_CONFIG = '/etc/safeops/config.json';
 
@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): 
     }
   });
   const loaded = parseConfigs(sources);
-  // Which executables count as PostgreSQL servers (facts/proc.ts): the config may trust more dirs.
+  // Which executables count as PostgreSQL servers (facts/server-binary.ts): the config may trust more dirs.
   setServerBinDirs(loaded.config.discovery.binDirs);
   return loaded;
 }

@@ -2,7 +2,7 @@
 // whoever tears it down (the demo itself, or its reaper after a SIGKILL) knows what to stop.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readProcStat } from '../facts/proc.js';
+import { readProcStat } from '../facts/procfs.js';
 
 export const DEMO_SCHEMA = 'safeops.demo/1';
 /** Every demo dir is named like this; the reaper refuses to touch anything else. */

@@ -2,12 +2,13 @@
 // above 125 or dies from a signal is never counted there, and a quiet server never grows its
 // `.ready` backlog. So: the age of the oldest `.ready` file, the new timeline's files after a
 // promotion, archive_mode on with nothing to archive with, an archive_command whose program is
-// missing or not executable for the cluster's owner, and the server log's own words.
+// missing or not executable for the cluster's owner (archive-command.ts), and the server log's
+// own words (server-log.ts).
 // No `pg` import here: the SQL is run through the `query` function the caller passes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { unwrapPrefixes } from '../command/prefixes.js';
-import { programName } from '../command/words.js';
+import { archiveConfigProblem } from './archive-command.js';
+import { readLastFailure, serverLogFile } from './server-log.js';
 
 export interface ArchiveHealth {
   /** Where the `.ready` facts came from. */
@@ -44,177 +45,6 @@ export function timelineOf(walName: string | null): number | null {
   const m = /^([0-9A-F]{8})(?:[0-9A-F]{16}(?:\.partial|\.[0-9A-F]{8}\.backup)?|\.history)$/i.exec(walName);
   return m ? parseInt(m[1]!, 16) : null;
 }
-
-const BUILTINS = new Set([
-  'test', '[', 'true', 'false', ':', 'cd', 'echo', 'printf', 'exit', 'return', 'set', 'export', 'if', 'then', 'else', 'fi', 'while', 'do', 'done', 'for', '!', '{', '}', 'read', 'trap', 'umask', 'wait', 'shift', 'local',
-]);
-
-/** Split a shell command string into its simple commands (at `&&`, `||`, `;`, `|`, newlines), naively. Pure. */
-function simpleCommands(script: string): string[] {
-  return script.split(/&&|\|\||[;|\n]/).map((s) => s.trim()).filter(Boolean);
-}
-
-/**
- * The programs an archive_command (or restore_command) runs, first to last, with the shell's
- * prefixes (sudo, env, sh -c, nice...) seen through by the guard's own reader. Placeholders
- * (%p %f %r) are replaced by plain words. Commands safeops cannot read are left out. Pure.
- */
-export function commandPrograms(command: string): string[] {
-  const plain = command.replace(/%[pfr]/g, 'WALFILE').replace(/%%/g, '%');
-  const out: string[] = [];
-  for (const seg of simpleCommands(plain)) {
-    const u = unwrapPrefixes(['sh', '-c', seg], {});
-    const first = u.innerArgv[0];
-    if (!first || u.opaque || /[$`*?]/.test(first)) continue;
-    if (BUILTINS.has(first)) continue;
-    out.push(first);
-  }
-  return out;
-}
-
-export interface ProgramCheckInput {
-  program: string;
-  /** Where a relative program path is resolved (the data dir: the archiver's working directory). */
-  cwd: string;
-  /** The server's PATH (from /proc/<pid>/environ), or a default. */
-  pathVar: string;
-  owner: { uid: number; gid: number } | null;
-}
-
-/** Resolve a program like the shell would and say whether the owner can execute it; null when fine or unknowable. */
-export function checkProgram(input: ProgramCheckInput): { resolved: string | null; problem: string | null } {
-  const { program } = input;
-  const candidates = program.includes('/') ? [path.resolve(input.cwd, program)] : input.pathVar.split(':').filter((d) => d.startsWith('/')).map((d) => path.join(d, program));
-  let sawEacces = false;
-  for (const file of candidates) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EACCES') sawEacces = true;
-      continue;
-    }
-    if (!st.isFile()) continue;
-    const o = input.owner;
-    if (!o) return { resolved: file, problem: null };
-    const mode = st.mode;
-    const can = o.uid === 0 ? (mode & 0o111) !== 0 : st.uid === o.uid ? (mode & 0o100) !== 0 : st.gid === o.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0 || (mode & 0o010) !== 0; // other groups: cannot know, no alarm
-    if (can) return { resolved: file, problem: null };
-    if (program.includes('/')) return { resolved: file, problem: `${file} is not executable for the cluster's owner (mode ${(mode & 0o7777).toString(8)}, owner uid ${st.uid})` };
-  }
-  if (sawEacces) return { resolved: null, problem: null };
-  return {
-    resolved: null,
-    problem: program.includes('/') ? `${candidates[0]} does not exist (the archiver's command would exit 127)` : `${program} is not in the server's PATH (${input.pathVar}): the archiver's command would exit 127`,
-  };
-}
-
-const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
-
-/** The PATH a postmaster runs with (its environment, as root or its owner), else a default. */
-export function serverPath(pid: number | null): string {
-  if (pid === null) return DEFAULT_PATH;
-  try {
-    const env = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
-    for (const kv of env.split('\0')) if (kv.startsWith('PATH=')) return kv.slice(5);
-  } catch {
-    // not ours to read
-  }
-  return DEFAULT_PATH;
-}
-
-const checkCache = new Map<string, { at: number; value: { program: string | null; problem: string | null } }>();
-const CHECK_CACHE_MS = 5000;
-
-/** What is wrong with archiving as configured, before any failure. Cached for a few seconds (stat calls). */
-export function archiveConfigProblem(
-  mode: string | null,
-  command: string | null,
-  library: string | null,
-  cluster: { dataDir: string; pid: number | null; owner: { uid: number; gid: number } | null },
-  nowMs = Date.now(),
-): { program: string | null; problem: string | null } {
-  if (mode !== 'on' && mode !== 'always') return { program: null, problem: null };
-  const cmd = (command ?? '').trim();
-  if (cmd === '' && !(library ?? '').trim()) return { program: null, problem: `archive_mode is ${mode} but archive_command and archive_library are empty: WAL piles up in pg_wal and nothing is archived` };
-  if (cmd === '' || (library ?? '').trim()) return { program: null, problem: null };
-  const pathVar = serverPath(cluster.pid);
-  const key = `${cmd}\0${cluster.dataDir}\0${pathVar}\0${cluster.owner?.uid}:${cluster.owner?.gid}`;
-  const hit = checkCache.get(key);
-  if (hit && nowMs - hit.at < CHECK_CACHE_MS) return hit.value;
-  let value: { program: string | null; problem: string | null } = { program: null, problem: null };
-  for (const prog of commandPrograms(cmd)) {
-    const r = checkProgram({ program: prog, cwd: cluster.dataDir, pathVar, owner: cluster.owner });
-    value.program ??= r.resolved ?? prog;
-    if (r.problem) {
-      value = { program: r.resolved ?? prog, problem: `archive_command runs ${programName(prog) === prog ? prog : prog}: ${r.problem}` };
-      break;
-    }
-  }
-  if (checkCache.size > 200) checkCache.clear();
-  checkCache.set(key, { at: nowMs, value });
-  return value;
-}
-
-// ---------- the server log ----------
-
-const FAILURE_RE = /archive command (?:failed|was terminated|was terminated by (?:signal|exception))|archiving (?:write-ahead log|WAL) file .* failed too many times|archive_command .*(?:failed|not found)|could not execute archive command/i;
-const TAIL_BYTES = 65536;
-
-/** Control bytes never reach a terminal or the journal. */
-const clean = (s: string) => s.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-
-/** The last line of `text` about a failed archive command (with the DETAIL line after it). Pure. */
-export function lastArchiveFailure(text: string): string | null {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (!FAILURE_RE.test(lines[i]!)) continue;
-    let line = lines[i]!.trim();
-    const next = lines[i + 1];
-    if (next && /DETAIL:\s+The failed archive command was/i.test(next)) line += ' ' + next.trim().replace(/^.*DETAIL:\s+/, 'DETAIL: ');
-    return clean(line).slice(0, 400);
-  }
-  return null;
-}
-
-/** Bounded read of the end of a file (regular files only). */
-function tail(file: string): string | null {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return null;
-    const len = Math.min(TAIL_BYTES, st.size);
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, st.size - len);
-    return buf.toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
-}
-
-/** The server log: the collector's current file (pg_current_logfile()), else the postmaster's stderr when it is a file. */
-export function serverLogFile(dataDir: string, pid: number | null, currentLogfile: string | null): string | null {
-  if (currentLogfile) return path.resolve(dataDir, currentLogfile);
-  if (pid === null) return null;
-  try {
-    const target = fs.readlinkSync(`/proc/${pid}/fd/2`);
-    if (target.startsWith('/') && !target.startsWith('/dev/')) return target.replace(/ \(deleted\)$/, '');
-  } catch {
-    // not ours to read
-  }
-  return null;
-}
-
-export function readLastFailure(file: string | null): string | null {
-  if (!file) return null;
-  const text = tail(file);
-  return text === null ? null : lastArchiveFailure(text);
-}
-
-// ---------- gathering ----------
 
 export interface ArchiveHealthInput {
   dataDir: string;
@@ -271,28 +101,18 @@ export function ownerIds(dataDir: string): { uid: number; gid: number } | null {
   }
 }
 
+/** Archiving health with every fact still unknown. */
+function unknownHealth(source: ArchiveHealth['source']): ArchiveHealth {
+  return { source, readyCount: null, oldestReady: null, oldestReadyAt: null, timeline: null, lastArchivedWal: null, lastArchivedTimeline: null, historyReady: null, historyReadyAt: null, command: null, library: null, program: null, configProblem: null, lastFailureLine: null };
+}
+
 /** Archiving health over an open SQL session (falls back to the directory for `.ready` facts). Never throws. */
 export async function readArchiveHealth(query: QueryFn, input: ArchiveHealthInput): Promise<ArchiveHealth> {
   const settings = await query("select name, setting from pg_settings where name in ('archive_command', 'archive_library', 'logging_collector')");
   const set = new Map((settings ?? []).map((r) => [String(r.name), r.setting === null || r.setting === undefined ? null : String(r.setting)]));
   const command = set.get('archive_command') ?? null;
   const library = set.get('archive_library') ?? null;
-  const h: ArchiveHealth = {
-    source: 'sql',
-    readyCount: null,
-    oldestReady: null,
-    oldestReadyAt: null,
-    timeline: null,
-    lastArchivedWal: null,
-    lastArchivedTimeline: null,
-    historyReady: null,
-    historyReadyAt: null,
-    command,
-    library,
-    program: null,
-    configProblem: null,
-    lastFailureLine: null,
-  };
+  const h: ArchiveHealth = { ...unknownHealth('sql'), command, library };
   if (input.mode !== 'on' && input.mode !== 'always') return h;
   const ready = await query(
     "select name, modification from pg_ls_archive_statusdir() where name like '%.ready' order by modification, name",
@@ -350,19 +170,10 @@ export function archiveHealthFromDir(dataDir: string, pid: number | null): Archi
   const d = readyFromDir(dataDir);
   if (d.readyCount === null) return null;
   return {
-    source: 'dir',
+    ...unknownHealth('dir'),
     readyCount: d.readyCount,
     oldestReady: d.oldestReady,
     oldestReadyAt: d.oldestReadyAt,
-    timeline: null,
-    lastArchivedWal: null,
-    lastArchivedTimeline: null,
-    historyReady: null,
-    historyReadyAt: null,
-    command: null,
-    library: null,
-    program: null,
-    configProblem: null,
     lastFailureLine: d.readyCount > 0 ? readLastFailure(serverLogFile(dataDir, pid, null)) : null,
   };
 }

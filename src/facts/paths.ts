@@ -3,24 +3,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** `dev:ino` of what `p` reaches (symlinks followed), or null if it cannot be stat'ed. */
-export function statId(p: string): string | null {
+/** `dev:ino` of a stat, or null if it cannot be stat'ed. */
+function idOf(st: (p: string, o: { bigint: true }) => fs.BigIntStats, p: string): string | null {
   try {
-    const st = fs.statSync(p, { bigint: true });
-    return `${st.dev}:${st.ino}`;
+    const s = st(p, { bigint: true });
+    return `${s.dev}:${s.ino}`;
   } catch {
     return null;
   }
 }
 
+/** `dev:ino` of what `p` reaches (symlinks followed), or null if it cannot be stat'ed. */
+export function statId(p: string): string | null {
+  return idOf(fs.statSync, p);
+}
+
 /** `dev:ino` of `p` itself (a symlink is not followed). */
 export function lstatId(p: string): string | null {
-  try {
-    const st = fs.lstatSync(p, { bigint: true });
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return null;
-  }
+  return idOf(fs.lstatSync, p);
 }
 
 /** Is `p` equal to `dir` or below it? Both canonical absolute paths. */

@@ -4,75 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { canonical, rawPath, statId } from './paths.js';
 import { readPgConf } from './pgconf.js';
+import { envValue, listPids, procStartEpoch, readCmdline, readCmdlineHead, readProcStat } from './procfs.js';
+import { forgetServerBinaries, serverBinary } from './server-binary.js';
 
-/** Linux reports process start times in clock ticks; USER_HZ is 100 on every Linux ABI we run on. */
-const CLK_TCK = 100;
-
-let bootTimeCache: number | null | undefined;
-/** Boot time (epoch seconds) from /proc/stat `btime`. */
-export function bootTime(): number | null {
-  if (bootTimeCache !== undefined) return bootTimeCache;
-  try {
-    const m = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
-    bootTimeCache = m ? Number(m[1]) : null;
-  } catch {
-    bootTimeCache = null;
-  }
-  return bootTimeCache;
-}
-
-export interface ProcStat {
-  ppid: number;
-  /** Field 22: start time in clock ticks since boot (identity of a pid across reuse). */
-  startTicks: number;
-  ttyNr: number;
-  uid: number | null;
-}
-
-/** Parse /proc/<pid>/stat; the comm field may contain spaces and parentheses. */
-export function parseProcStat(text: string): { ppid: number; startTicks: number; ttyNr: number } | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const f = text.slice(close + 2).split(' ');
-  // After "pid (comm) ": f[0]=state(3) f[1]=ppid(4) ... f[4]=tty_nr(7) ... f[19]=starttime(22)
-  const ppid = Number(f[1]);
-  const ttyNr = Number(f[4]);
-  const startTicks = Number(f[19]);
-  if (!Number.isFinite(ppid) || !Number.isFinite(startTicks)) return null;
-  return { ppid, startTicks, ttyNr };
-}
-
-export function readProcStat(pid: number): ProcStat | null {
-  try {
-    const parsed = parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    if (!parsed) return null;
-    let uid: number | null = null;
-    try {
-      uid = fs.statSync(`/proc/${pid}`).uid;
-    } catch {
-      uid = null;
-    }
-    return { ...parsed, uid };
-  } catch {
-    return null;
-  }
-}
-
-/** Start time of a process in epoch seconds, or null. */
-export function procStartEpoch(stat: ProcStat): number | null {
-  const bt = bootTime();
-  return bt === null ? null : bt + stat.startTicks / CLK_TCK;
-}
-
-export function readCmdline(pid: number): string[] | null {
-  try {
-    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!raw) return null;
-    return raw.replace(/\0$/, '').split('\0');
-  } catch {
-    return null;
-  }
-}
+// Where these lived before they had modules of their own (src/watch and src/facts/resolve.ts import them from here).
+export { parseProcStat, readCmdline, readProcStat } from './procfs.js';
+export { serverBinary, setServerBinDirs, type ServerBinary } from './server-binary.js';
 
 /**
  * Options with which `postgres` only prints and exits, never serving a data dir: pg_ctl and
@@ -113,72 +50,6 @@ export function dataDirFromArgv(argv: string[]): { dir: string | null; configFil
   return { dir, configFile };
 }
 
-/**
- * Where PostgreSQL server binaries live when installed by a package (realpath of the directory):
- * Debian/Ubuntu, PGDG RPMs, Fedora/Arch/SUSE, Alpine, the source build's default prefix.
- */
-const KNOWN_BIN_DIRS = [/^\/usr\/lib\/postgresql\/[^/]+\/bin$/, /^\/usr\/pgsql-[^/]+\/bin$/, /^\/usr\/s?bin$/, /^\/usr\/libexec\/postgresql[^/]*$/, /^\/usr\/lib\/postgresql[^/]*\/bin$/, /^\/usr\/local\/pgsql[^/]*\/bin$/, /^\/opt\/[^/]+\/(pgsql[^/]*\/|postgresql[^/]*\/|[0-9][^/]*\/)?bin$/];
-
-/** Extra directories trusted to hold server binaries (config discovery.binDirs), canonical. */
-let extraBinDirs: string[] = [];
-export function setServerBinDirs(dirs: string[]): void {
-  extraBinDirs = dirs.map((d) => {
-    try {
-      return fs.realpathSync(d);
-    } catch {
-      return d;
-    }
-  });
-}
-
-export type ServerBinary = { ok: true; exe: string } | { ok: false; exe: string | null; why: string } | { ok: 'unknown'; why: string };
-
-const binCache = new Map<string, string | null>();
-
-/**
- * Is the process's executable a PostgreSQL server binary? (/proc/<pid>/exe: what it runs, not what
- * it calls itself.) Named postgres/postmaster, in a package's bin directory or one the config
- * trusts, and neither it nor its directory writable by anyone but root (or, for a configured
- * directory, the process's own user). Never executes it. Unreadable (another user's process, not
- * root): 'unknown', and the caller keeps counting it (fail closed).
- */
-export function serverBinary(pid: number, uid: number | null): ServerBinary {
-  let exe: string;
-  try {
-    exe = fs.readlinkSync(`/proc/${pid}/exe`);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH') return { ok: false, exe: null, why: 'it is gone' };
-    return { ok: 'unknown', why: `its executable is not readable as this user (${code ?? 'error'})` };
-  }
-  const deleted = exe.endsWith(' (deleted)');
-  const file = deleted ? exe.slice(0, -' (deleted)'.length) : exe;
-  const base = path.posix.basename(file);
-  if (base !== 'postgres' && base !== 'postmaster') return { ok: false, exe, why: `it runs ${exe}, not a PostgreSQL server binary` };
-  const dir = path.posix.dirname(file);
-  const key = `${dir}\0${uid}`;
-  let bad = binCache.get(key);
-  if (bad === undefined) {
-    bad = binDirProblem(dir, file, uid, deleted);
-    binCache.set(key, bad);
-  }
-  return bad === null ? { ok: true, exe } : { ok: false, exe, why: bad };
-}
-
-function binDirProblem(dir: string, file: string, uid: number | null, deleted: boolean): string | null {
-  const known = KNOWN_BIN_DIRS.some((re) => re.test(dir));
-  const configured = extraBinDirs.includes(dir);
-  if (!known && !configured) return `it runs ${file}, which is not in a PostgreSQL bin directory (config discovery.binDirs lists others)`;
-  const trusted = (st: fs.Stats) => (st.uid === 0 || (configured && uid !== null && st.uid === uid)) && (st.mode & 0o022) === 0;
-  try {
-    if (!trusted(fs.statSync(dir))) return `its directory ${dir} is writable by, or belongs to, another user`;
-    // After a package upgrade the running binary is the replaced one: its path still says where it came from.
-    if (!deleted && !trusted(fs.statSync(file))) return `${file} is writable by, or belongs to, another user`;
-  } catch (e) {
-    return `cannot check ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
-  }
-  return null;
-}
 
 export interface Postmaster {
   pid: number;
@@ -201,15 +72,6 @@ export interface Postmaster {
   exe?: string | null;
 }
 
-/** One variable of a process's environment (private to its owner and root), or null. */
-function envValue(pid: number, name: string): string | null {
-  try {
-    const entry = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${name}=`));
-    return entry === undefined ? null : entry.slice(name.length + 1);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Where a running postmaster's data dir may be, best first: its cwd (it chdirs there early), then
@@ -250,25 +112,6 @@ function dataDirCandidates(pid: number, argv: string[]): { candidates: { dir: st
   return { candidates, why };
 }
 
-/**
- * The first `buf.length` bytes of /proc/<pid>/cmdline into `buf`, without reading it all (a
- * busy host has hundreds of backends): the count read, or -1 when it cannot be read.
- */
-export function readCmdlineHead(pid: number, buf: Buffer): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(`/proc/${pid}/cmdline`, 'r');
-  } catch {
-    return -1;
-  }
-  try {
-    return fs.readSync(fd, buf, 0, buf.length, 0);
-  } catch {
-    return -1;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 const head = Buffer.alloc(64);
 
@@ -284,18 +127,9 @@ function mayBePostmaster(pid: number): boolean {
 
 /** Every postmaster (and single-user backend) running on the host. */
 export function listPostmasters(): Postmaster[] {
-  binCache.clear(); // a bin dir's owner or mode may have changed since the last look
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
+  forgetServerBinaries(); // a bin dir's owner or mode may have changed since the last look
   const out: Postmaster[] = [];
-  for (const e of entries) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(e);
+  for (const pid of listPids()) {
     // Most processes are not postgres (or are backends titled "postgres: ..."): a 64-byte read of
     // the command line tells, without reading the whole of it for hundreds of processes.
     if (!mayBePostmaster(pid)) continue;

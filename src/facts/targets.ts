@@ -9,7 +9,8 @@ import { callsPromote } from '../command/psql.js';
 import type { HostFacts } from './types.js';
 import type { Mount } from './mounts.js';
 import { canonical, isUnder, rawPath } from './paths.js';
-import { isPostmasterArgv, readCmdline } from './proc.js';
+import { isPostmasterArgv } from './proc.js';
+import { listPids, readCmdline } from './procfs.js';
 
 interface ProcInfo {
   pid: number;
@@ -32,19 +33,7 @@ function readProc(pid: number): ProcInfo | null {
 }
 
 function allProcs(): ProcInfo[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const out: ProcInfo[] = [];
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    const p = readProc(Number(n));
-    if (p !== null) out.push(p);
-  }
-  return out;
+  return listPids().flatMap((pid) => readProc(pid) ?? []);
 }
 
 /** A PostgreSQL process title or program name: postmaster, backend, auxiliary process. */

@@ -1,38 +1,32 @@
-// uid -> user name from /etc/passwd (read once per process).
+// uid -> user name and user -> home directory from /etc/passwd (read once per process).
 import fs from 'node:fs';
+
+let entries: string[][] | null = null;
+
+/** The fields of every /etc/passwd line, read once ([] when there is none: names and homes stay unknown). */
+function passwd(): string[][] {
+  if (!entries) {
+    try {
+      entries = fs.readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
+    } catch {
+      entries = [];
+    }
+  }
+  return entries;
+}
 
 let byUid: Map<number, string> | null = null;
 
 /** The login name for a uid, or null if /etc/passwd does not know it. */
 export function userName(uid: number): string | null {
-  if (!byUid) {
-    byUid = new Map();
-    try {
-      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f.length >= 3 && f[0]) byUid.set(Number(f[2]), f[0]);
-      }
-    } catch {
-      // no passwd: names stay unknown
-    }
-  }
+  byUid ??= new Map(passwd().flatMap((f): Array<[number, string]> => (f.length >= 3 && f[0] ? [[Number(f[2]), f[0]]] : [])));
   return byUid.get(uid) ?? null;
 }
 
 let homes: Map<string, string> | null = null;
 
-/** A user's home directory from /etc/passwd (login shells of su -, sudo -i start there), or null. */
+/** A user's home directory from /etc/passwd (login shells of su -, sudo -i start there), or null (relative targets of login shells are then asked about). */
 export function homeDir(user: string): string | null {
-  if (!homes) {
-    homes = new Map();
-    try {
-      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f.length >= 6 && f[0]) homes.set(f[0], f[5]!);
-      }
-    } catch {
-      // no passwd: homes stay unknown (relative targets of login shells are then asked about)
-    }
-  }
+  homes ??= new Map(passwd().flatMap((f): Array<[string, string]> => (f.length >= 6 && f[0] ? [[f[0], f[5]!]] : [])));
   return homes.get(user) ?? null;
 }

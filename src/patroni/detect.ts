@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonical, statId } from '../facts/paths.js';
-import { readCmdline, readCmdlineHead, readProcStat } from '../facts/proc.js';
+import { listPids, readCmdline, readCmdlineHead, readProcStat } from '../facts/procfs.js';
 import type { ClusterFacts, PatroniFacts } from '../facts/types.js';
 import { parseYamlMaps, yamlGet, yamlList, YAML_MAX_BYTES, type YamlMap } from './yaml.js';
 
@@ -120,17 +120,8 @@ function mayBePatroni(pid: number): boolean {
 
 /** Every running Patroni daemon with its config. */
 export function listPatroniProcesses(): PatroniProcess[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const out: PatroniProcess[] = [];
-  for (const e of entries) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(e);
+  for (const pid of listPids()) {
     if (pid === process.pid || !mayBePatroni(pid)) continue;
     const argv = readCmdline(pid);
     if (!argv) continue;

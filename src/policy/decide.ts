@@ -1,14 +1,14 @@
 // decide(command, facts, config): the decision table of docs/design.md §2 as a pure function.
-import type { Command, ResolvedOp, ResolvedPath, ResolvedRef } from '../command/types.js';
+import type { Command, OfflineKind, ResolvedOp, ResolvedPath, ResolvedRef } from '../command/types.js';
 import type { ConfigProblem } from '../config/schema.js';
 import type { ResolvedProtect } from '../facts/resolve.js';
 import type { ClusterFacts, FootprintEntry, HostFacts } from '../facts/types.js';
-import type { ClusterState, Reason, Verdict, VerdictKind } from './types.js';
+import type { ClusterState, Reason, Row, Verdict, VerdictKind } from './types.js';
 import { touchedEntries, touchesPlace } from './touch.js';
 import { cautions } from './caution.js';
-import type { PatroniRow } from './patroni.js';
-import { clusterLabel, clusterState, howKnown, roleWords, stopHint } from './words.js';
-import { EXTRA_ROWS, signalRow, type ExtraRow } from './rows-extra.js';
+import { nextStep, relation, verb } from './explain.js';
+import { clusterLabel, clusterState, howKnown, roleWords } from './words.js';
+import { EXTRA_ROWS, signalRow } from './rows-extra.js';
 
 /** What decide() needs of the configuration (protected paths already resolved). */
 export interface PolicyConfig {
@@ -17,7 +17,6 @@ export interface PolicyConfig {
   degraded: ConfigProblem[];
 }
 
-type Row = 'remove' | 'write-into' | 'stop' | 'stop-hard' | 'promote' | ExtraRow;
 interface Cell {
   verdict: VerdictKind;
   strong?: boolean;
@@ -46,86 +45,6 @@ interface Acc {
   fleet?: HostFacts['fleet'];
 }
 
-const OFFLINE_VERB = { drop: 'delete (data directory and configuration)', resetwal: 'reset the WAL of', rewind: 'rewrite (rewind)', upgrade: 'upgrade', 'upgrade-link': 'upgrade with hard links (the old cluster becomes unusable)' } as const;
-
-function verb(op: ResolvedOp, command: Command): string {
-  const tool = command.parsed.tool ?? 'the command';
-  switch (op.type) {
-    case 'remove':
-      if (command.parsed.tool !== null && command.parsed.tool !== 'rm') return `${command.parsed.tool} would remove${command.parsed.tool === 'mv' ? ' (move away)' : ''}`;
-      return op.recursive ? 'rm -r would delete' : 'rm would delete';
-    case 'write-into':
-      return `${op.tool} would write into`;
-    case 'stop':
-      return `${tool} ${op.restart ? 'restart' : 'stop'} (mode ${op.mode}) would shut down`;
-    case 'kill':
-      return `${tool} kill ${op.signal} would signal`;
-    case 'promote':
-      return `${tool} promote would promote`;
-    case 'write':
-      return `${op.tool} would write`;
-    case 'wal-fetch':
-      return `${op.tool} would write a WAL file into`;
-    case 'unmount':
-      return 'umount would detach the file system of';
-    case 'wipe-device':
-      return `${op.tool} would destroy the file system of`;
-    case 'offline':
-      return `${op.tool} would ${OFFLINE_VERB[op.kind]}`;
-    default:
-      return tool;
-  }
-}
-
-/** The safe next step for a cell, in the operator's words. */
-function nextStep(row: Row, state: ClusterState, c: ClusterFacts, host: string): string {
-  const here = `You are on ${host}: if you meant another host, run it there.`;
-  const unknownHelp = 'safeops could not tell its role: run as root, or set sql.user to a monitoring role (README "SQL facts as root").';
-  if (row === 'host-down') return state === 'running-primary' || state === 'unknown' ? `This takes down a PRIMARY: every client loses its connection until the host is back. Fail over first if the cluster must stay available. ${here}` : `The standby stops replicating until the host is back. ${here}`;
-  if (row === 'signal-odd') return `This signal is not one PostgreSQL documents for operators; use pg_ctl reload/stop/promote, or pg_cancel_backend()/pg_terminate_backend() for one session. ${here}`;
-  if (row === 'remove' || row === 'write-into' || row === 'wipe' || row === 'offline' || row === 'offline-strong' || row === 'wal-fetch') {
-    if (state === 'unknown') return `${unknownHelp} ${here}`;
-    if (state === 'running-primary' || state === 'running-standby') return `Stop the cluster first (${stopHint(c)}), then run it again. ${here}`;
-    if (c.restoreInProgress === true) return `This looks like an unfinished restore: removing it is usually the clean-up you want. Check it is the copy you mean. ${here}`;
-    if (row === 'write-into') return `Restoring replaces this cluster's data. ${here}`;
-    if (state === 'stopped-standby') return `This is a stopped standby: if you still need it afterwards, rebuild it from the primary (pg_basebackup -R). ${here}`;
-    return `A stopped cluster without standby.signal may be the only copy of a primary's data: check there is a backup or a running replica elsewhere first. ${here}`;
-  }
-  if (row === 'promote') return state === 'running-standby' || state === 'unknown' ? 'Promoting makes this node a primary: stop or fence the old primary first, or you get two primaries (split brain).' : here;
-  if (state === 'running-primary') return `This is the PRIMARY: clients lose their connections until it is started again${row === 'stop-hard' ? ', and an immediate stop or kill means crash recovery at the next start' : ''}. If you meant a standby, check the host and cluster.`;
-  if (state === 'unknown') return `${unknownHelp}`;
-  return here;
-}
-
-const PLACE: Record<FootprintEntry['kind'], string> = { data: 'the data directory', wal: 'the WAL directory (pg_wal)', tablespace: 'a tablespace', config: 'the configuration directory' };
-
-/** How a target relates to a footprint entry, in words: "it is inside the data directory". */
-function relation(t: ResolvedPath, e: FootprintEntry): string {
-  const place = e.kind === 'data' ? PLACE.data : `${PLACE[e.kind]} ${e.path}`;
-  const views = [e.path, ...e.aliases];
-  if (views.includes(t.real) || (e.id !== null && t.id === e.id)) return `it is ${place}`;
-  if (views.some((v) => t.real.startsWith(v + '/') || t.self.startsWith(v + '/')) || (e.id !== null && t.chain.includes(e.id))) return `it is inside ${place}`;
-  return `it contains ${place}`;
-}
-
-/** The Patroni/fleet row an extra row counts as: what it does to the cluster. */
-function cautionRow(row: Row): PatroniRow {
-  switch (row) {
-    case 'offline':
-    case 'offline-strong':
-    case 'wipe':
-      return 'remove';
-    case 'wal-fetch':
-      return 'write-into';
-    case 'signal-odd':
-      return 'kill';
-    case 'host-down':
-      return 'stop';
-    default:
-      return row;
-  }
-}
-
 /** Apply the table to every cluster an op touches. */
 function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: string): VerdictKind {
   const state = clusterState(c);
@@ -135,7 +54,7 @@ function judgeCluster(acc: Acc, row: Row, c: ClusterFacts, what: string, host: s
   acc.touched.add(c.dataDir);
   // Patroni and the rest of the replication set (src/policy/caution.ts): only ever stricter.
   let extra: VerdictKind = 'allow';
-  for (const k of cautions(cautionRow(row), c, what, acc.fleet, host)) {
+  for (const k of cautions(row, c, what, acc.fleet, host)) {
     acc.reasons.push(k.reason);
     if (k.strong) acc.strong = true;
     if (RANK[k.reason.verdict] > RANK[extra]) extra = k.reason.verdict;
@@ -283,65 +202,58 @@ function judgeHostDown(acc: Acc, what: string, facts: HostFacts): VerdictKind {
   return worst;
 }
 
+type PathOp = Extract<ResolvedOp, { targets: ResolvedPath[] }>;
+type RefOp = Extract<ResolvedOp, { refs: ResolvedRef[] }>;
+
+/** The row of each op on paths; `plain` ops (cp, rsync, wal-fetch ...) are no restore: no cwd or empty-destination rule. */
+const PATH_ROW: Record<PathOp['type'], { row: 'remove' | 'write-into' | 'wal-fetch'; plain: boolean }> = {
+  remove: { row: 'remove', plain: false },
+  'write-into': { row: 'write-into', plain: false },
+  write: { row: 'write-into', plain: true },
+  'wal-fetch': { row: 'wal-fetch', plain: true },
+};
+
+/** The row of each op that names clusters; a stop and an offline tool depend on how. */
+const REF_ROW: Record<Exclude<RefOp['type'], 'stop' | 'offline'>, Row> = { kill: 'stop-hard', promote: 'promote', unmount: 'offline', 'wipe-device': 'wipe' };
+const STRONG_OFFLINE = new Set<OfflineKind>(['drop', 'resetwal', 'upgrade-link']);
+
+function refRow(op: RefOp): Row {
+  if (op.type === 'stop') return op.mode === 'immediate' ? 'stop-hard' : 'stop';
+  if (op.type === 'offline') return STRONG_OFFLINE.has(op.kind) ? 'offline-strong' : 'offline';
+  return REF_ROW[op.type];
+}
+
+/** One op against the table: paths, cluster references, signalled processes, or the ops judged on their own. */
+function judgeOp(acc: Acc, op: ResolvedOp, facts: HostFacts, config: PolicyConfig, what: string): VerdictKind {
+  if ('refs' in op) return judgeRefs(acc, refRow(op), op.refs, facts, what);
+  if ('targets' in op) {
+    const { row, plain } = PATH_ROW[op.type];
+    const v = judgePaths(acc, row, op.targets, 'recursive' in op ? op.recursive : true, facts, config, what, plain);
+    if (op.type !== 'write-into' || op.unresolved.length === 0) return v;
+    for (const u of op.unresolved) acc.reasons.push({ verdict: 'refuse', cluster: null, dataDir: null, state: 'unknown', role: null, how: u, what: `${op.tool} would write into a directory safeops cannot determine`, next: 'Give the destination explicitly (e.g. --pg1-path=DIR) or run safeops as root so it can read the tool\'s config.' });
+    return 'refuse';
+  }
+  switch (op.type) {
+    case 'signal':
+      return judgeSignal(acc, op, facts, what);
+    case 'host-down':
+      return judgeHostDown(acc, op.what, facts);
+    case 'delete-backups':
+      acc.dryRunArgv = op.dryRunArgv;
+      acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `${op.tool} delete with --confirm`, what: `${op.tool} would permanently delete backups (see its dry run)`, next: 'Check the dry run lists only what you mean to delete; keep at least one restorable backup.' });
+      return 'confirm';
+    case 'opaque':
+      acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: null, how: 'the command line', what: op.why, next: 'Check what it will do on which host before confirming.' });
+      return 'confirm';
+  }
+}
+
 /** The verdict for a command on this host. Pure: everything it needs is in its arguments. */
 export function decide(command: Command, facts: HostFacts, config: PolicyConfig): Verdict {
   const acc: Acc = { reasons: [], strong: false, touched: new Set(), warnings: [], promoteUpstreams: [], dryRunArgv: null, fleet: facts.fleet ?? null };
   let worst: VerdictKind = 'allow';
   for (const op of command.ops) {
-    let v: VerdictKind = 'allow';
-    const what = verb(op, command);
-    switch (op.type) {
-      case 'remove':
-        v = judgePaths(acc, 'remove', op.targets, op.recursive, facts, config, what);
-        break;
-      case 'write-into':
-        v = judgePaths(acc, 'write-into', op.targets, true, facts, config, what);
-        for (const u of op.unresolved) {
-          v = 'refuse';
-          acc.reasons.push({ verdict: 'refuse', cluster: null, dataDir: null, state: 'unknown', role: null, how: u, what: `${op.tool} would write into a directory safeops cannot determine`, next: 'Give the destination explicitly (e.g. --pg1-path=DIR) or run safeops as root so it can read the tool\'s config.' });
-        }
-        break;
-      case 'stop':
-        v = judgeRefs(acc, op.mode === 'immediate' ? 'stop-hard' : 'stop', op.refs, facts, what);
-        break;
-      case 'kill':
-        v = judgeRefs(acc, 'stop-hard', op.refs, facts, what);
-        break;
-      case 'promote':
-        v = judgeRefs(acc, 'promote', op.refs, facts, what);
-        break;
-      case 'delete-backups':
-        v = 'confirm';
-        acc.dryRunArgv = op.dryRunArgv;
-        acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: null, role: null, how: `${op.tool} delete with --confirm`, what: `${op.tool} would permanently delete backups (see its dry run)`, next: 'Check the dry run lists only what you mean to delete; keep at least one restorable backup.' });
-        break;
-      // issue 9 item 4 (docs/guarded-tools.md)
-      case 'write':
-        v = judgePaths(acc, 'write-into', op.targets, op.recursive, facts, config, what, true);
-        break;
-      case 'wal-fetch':
-        v = judgePaths(acc, 'wal-fetch', op.targets, true, facts, config, what, true);
-        break;
-      case 'unmount':
-        v = judgeRefs(acc, 'offline', op.refs, facts, what);
-        break;
-      case 'wipe-device':
-        v = judgeRefs(acc, 'wipe', op.refs, facts, what);
-        break;
-      case 'offline':
-        v = judgeRefs(acc, op.kind === 'drop' || op.kind === 'resetwal' || op.kind === 'upgrade-link' ? 'offline-strong' : 'offline', op.refs, facts, what);
-        break;
-      case 'signal':
-        v = judgeSignal(acc, op, facts, what);
-        break;
-      case 'host-down':
-        v = judgeHostDown(acc, op.what, facts);
-        break;
-      case 'opaque':
-        v = 'confirm';
-        acc.reasons.push({ verdict: 'confirm', cluster: null, dataDir: null, state: 'unknown', role: null, how: 'the command line', what: op.why, next: 'Check what it will do on which host before confirming.' });
-        break;
-    }
+    const v = judgeOp(acc, op, facts, config, verb(op, command));
     if (RANK[v] > RANK[worst]) worst = v;
   }
   return {

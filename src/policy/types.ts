@@ -1,6 +1,10 @@
 // The result of decide(): what safeops does with a command, and why, in the operator's words.
+import type { ExtraRow } from './rows-extra.js';
 
 export type VerdictKind = 'allow' | 'confirm' | 'refuse';
+
+/** A row of the decision table (docs/design.md §2): what a command does to a cluster. */
+export type Row = 'remove' | 'write-into' | 'stop' | 'stop-hard' | 'promote' | ExtraRow;
 
 /** The table column a cluster falls in (docs/design.md §2). */
 export type ClusterState = 'running-primary' | 'running-standby' | 'stopped-standby' | 'stopped' | 'unknown';

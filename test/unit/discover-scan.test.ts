@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collapseUnscanned, probeSubtrees, scanRoots, subtreeTargets } from '../../src/facts/discover.js';
+import { subtreeTargets } from '../../src/facts/discover.js';
+import { collapseUnscanned, probeSubtrees, scanRoots } from '../../src/facts/scan.js';
 
 let root: string;
 const mk = (...p: string[]) => {

@@ -1,7 +1,7 @@
 // `safeops doctor`'s checks from facts (pure): ok/warn/fail with the fact and the fix.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type LoadedConfig } from '../../src/config/schema.js';
-import { factChecks } from '../../src/commands/doctor.js';
+import { factChecks } from '../../src/commands/doctor-checks.js';
 import { newestPgBackRest, newestWalg } from '../../src/facts/backups.js';
 import type { ArchiveHealth } from '../../src/facts/archive.js';
 import { cluster } from './watch-fixtures.js';

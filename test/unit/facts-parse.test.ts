@@ -1,7 +1,8 @@
 // Pure parsers of the facts layer: pid file, /proc stat, mountinfo, postgresql.conf, conninfo, INI, role.
 import { describe, expect, it } from 'vitest';
 import { parsePidFile } from '../../src/facts/cluster.js';
-import { parseProcStat, dataDirFromArgv, isPostmasterArgv } from '../../src/facts/proc.js';
+import { dataDirFromArgv, isPostmasterArgv } from '../../src/facts/proc.js';
+import { parseProcStat } from '../../src/facts/procfs.js';
 import { aliasesOf, parseMountInfo } from '../../src/facts/mounts.js';
 import { parseConninfo, parsePgConf } from '../../src/facts/pgconf.js';
 import { parseIni } from '../../src/facts/pgbackrest-conf.js';

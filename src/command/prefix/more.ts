@@ -1,7 +1,7 @@
 // More prefixes (issue 9 item 2): xargs, flock, script, watch, setpriv, busybox, and programs
 // that run a command safeops does not read (parallel, systemd-run, nsenter ...): what cannot be
 // read with certainty is asked about when a guarded tool's name appears in it, never allowed.
-import { has, lastValue, options, scan } from '../getopt.js';
+import { has, lastValue, options, scan, type OptionTable, type Scan } from '../getopt.js';
 import { firstGuardedWord } from '../shell-words.js';
 import { programName } from '../words.js';
 import { runScript } from './shell.js';
@@ -12,6 +12,14 @@ function opaqueIfGuarded(words: string[], why: (tool: string) => string, all: st
   const tool = firstGuardedWord(words.join(' '));
   if (tool !== null) return { kind: 'opaque', tool, why: why(tool), words: all };
   return { kind: 'none', why: `${programName(all[0]!)}: no guarded tool named` };
+}
+
+/** Scans a prefix's options: with one of `nothing` (help, version ...) it runs nothing (`why`); else the scan and the words after the options. */
+function scanPrefix(words: string[], table: OptionTable, nothing: string[], why: string): Step | { s: Scan; rest: string[] } {
+  const args = words.slice(1);
+  const s = scan(args, table);
+  if (has(s, ...nothing)) return { kind: 'none', why };
+  return { s, rest: args.slice(s.end) };
 }
 
 const XARGS = options({
@@ -25,10 +33,9 @@ const XARGS = options({
 
 /** `xargs [options] [COMMAND [ARGS]]`: the command's targets come from standard input. */
 const xargs: PrefixHandler = (words) => {
-  const args = words.slice(1);
-  const s = scan(args, XARGS);
-  if (has(s, 'help', 'version', 'show-limits')) return { kind: 'none', why: 'xargs --help / --version runs nothing' };
-  const cmd = args.slice(s.end);
+  const r = scanPrefix(words, XARGS, ['help', 'version', 'show-limits'], 'xargs --help / --version runs nothing');
+  if ('kind' in r) return r;
+  const cmd = r.rest;
   if (cmd.length === 0) return { kind: 'none', why: 'xargs without a command runs echo' };
   return opaqueIfGuarded(cmd, (t) => `xargs runs ${t} with arguments read from its input, which safeops cannot see`, words);
 };
@@ -41,10 +48,9 @@ const FLOCK = options({
 
 /** `flock [options] FILE COMMAND [ARGS]`, `flock [options] FILE -c STRING`, `flock FD`. */
 const flock: PrefixHandler = (words, st) => {
-  const args = words.slice(1);
-  const s = scan(args, FLOCK);
-  if (has(s, 'h', 'V')) return { kind: 'none', why: 'flock --help / --version runs nothing' };
-  const rest = args.slice(s.end);
+  const r = scanPrefix(words, FLOCK, ['h', 'V'], 'flock --help / --version runs nothing');
+  if ('kind' in r) return r;
+  const { s, rest } = r;
   const early = lastValue(s, 'c');
   if (early !== undefined) return runScript(early, 'flock -c', words, st);
   if (rest[1] === '-c' || rest[1] === '--command') return rest[2] === undefined ? { kind: 'none', why: 'flock -c without a command' } : runScript(rest[2], 'flock -c', words, st);
@@ -59,9 +65,9 @@ const SCRIPT = options({
 
 /** `script [options] [FILE]`: -c STRING runs through the shell. */
 const script: PrefixHandler = (words, st) => {
-  const s = scan(words.slice(1), SCRIPT);
-  if (has(s, 'h', 'V')) return { kind: 'none', why: 'script --help / --version runs nothing' };
-  const cmd = lastValue(s, 'c');
+  const r = scanPrefix(words, SCRIPT, ['h', 'V'], 'script --help / --version runs nothing');
+  if ('kind' in r) return r;
+  const cmd = lastValue(r.s, 'c');
   if (cmd === undefined) return { kind: 'none', why: 'script without -c starts an interactive shell' };
   return runScript(cmd, 'script -c', words, st);
 };
@@ -74,12 +80,11 @@ const WATCH = options({
 
 /** `watch [options] COMMAND...`: the words joined by blanks run through sh -c (with -x: as argv). */
 const watch: PrefixHandler = (words, st) => {
-  const args = words.slice(1);
-  const s = scan(args, WATCH);
-  if (has(s, 'h', 'v')) return { kind: 'none', why: 'watch --help / --version runs nothing' };
-  const cmd = args.slice(s.end);
+  const r = scanPrefix(words, WATCH, ['h', 'v'], 'watch --help / --version runs nothing');
+  if ('kind' in r) return r;
+  const cmd = r.rest;
   if (cmd.length === 0) return { kind: 'none', why: 'watch without a command' };
-  if (has(s, 'x')) return { kind: 'next', words: cmd };
+  if (has(r.s, 'x')) return { kind: 'next', words: cmd };
   return runScript(cmd.join(' '), 'watch', words, st);
 };
 
@@ -95,12 +100,11 @@ const SETPRIV = options({
 
 /** `setpriv [options] PROGRAM [ARGS]`. */
 const setpriv: PrefixHandler = (words, st: PrefixState) => {
-  const args = words.slice(1);
-  const s = scan(args, SETPRIV);
-  if (has(s, 'd', 'h', 'V')) return { kind: 'none', why: 'setpriv --dump / --help runs nothing' };
-  const cmd = args.slice(s.end);
+  const r = scanPrefix(words, SETPRIV, ['d', 'h', 'V'], 'setpriv --dump / --help runs nothing');
+  if ('kind' in r) return r;
+  const cmd = r.rest;
   if (cmd.length === 0) return { kind: 'none', why: 'setpriv without a program' };
-  if (has(s, 'reset-env')) {
+  if (has(r.s, 'reset-env')) {
     clearEnv(st);
     st.notes.push('setpriv --reset-env clears the environment (HOME, SHELL, USER, LOGNAME, PATH are set for the target user)');
   }

@@ -4,14 +4,11 @@ import path from 'node:path';
 import type { Env } from '../context.js';
 import type { GuardedTool } from '../types.js';
 
-export interface PrefixState {
-  /** Variables known to be set for the inner command. */
-  env: Map<string, string>;
-  /** Variables the prefixes set (since the environment was last reset). */
-  overrides: Map<string, string>;
+/** What the prefixes leave known about the command they run (kept while peeling, reported by unwrapPrefixes). */
+export interface PrefixView {
   /** Some prefix made the environment unknown (reported; sticks once set). */
   envUnknown: boolean;
-  /** The environment is unknown now: a variable absent from `env` may still be set. */
+  /** The environment is unknown now: a variable absent from `env` may still be set (env -i after sudo -i makes it known again). */
   envOpen: boolean;
   cwd: string | null;
   /** Why the inner command's working directory cannot be known (sudo -i, su -), or null. */
@@ -19,6 +16,13 @@ export interface PrefixState {
   /** Why the inner command sees other paths than ours (a chroot), or null. */
   hidden: string | null;
   notes: string[];
+}
+
+export interface PrefixState extends PrefixView {
+  /** Variables known to be set for the inner command. */
+  env: Map<string, string>;
+  /** Variables the prefixes set (since the environment was last reset). */
+  overrides: Map<string, string>;
   /** A user's home directory (from /etc/passwd, passed in by the caller), or null: login shells start there. */
   homeOf: (user: string) => string | null;
 }
