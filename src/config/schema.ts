@@ -2,6 +2,7 @@
 // key of every problem. Read on every guarded command, so it is plain JSON.parse plus checks
 // (see DEVELOPERS.md: instantiating `conf` costs more than the guard's whole start-up budget).
 import { applyFleetConfig, defaultFleetConfig, type FleetConfig } from './fleet.js';
+import { DEFAULT_ROLE_BACKGROUND } from '../contract.js';
 
 export type ProtectAction = 'confirm' | 'refuse';
 
@@ -111,15 +112,7 @@ export function defaultConfig(): Config {
     archiving: { readyMaxAgeSeconds: 60, timelineGraceSeconds: 30 },
     wal: { diskFullWithinHours: 6, minFreePercent: 5, slotRetainedMaxMB: 1024, slotSafeMinMB: 1024 },
     shell: {
-      colors: {
-        primary: '#5f0000',
-        standby: '#00005f',
-        recovering: '#3f005f',
-        stopped: '#303030',
-        unknown: '#5f3f00',
-        stale: '#5f3f00',
-        none: null,
-      },
+      colors: { ...DEFAULT_ROLE_BACKGROUND }, // src/contract.ts
       background: true,
       title: true,
       tmux: true,
