@@ -442,10 +442,12 @@ if ((release)) && [[ $(id -u) == 0 && ($prefix == /usr/local || $prefix == /usr)
   fi
 fi
 
-# Completions.
-put_file completions/safeops.bash "$prefix/share/bash-completion/completions/safeops" 644
-put_file completions/_safeops "$prefix/share/zsh/site-functions/_safeops" 644
-put_file completions/safeops.fish "$prefix/share/fish/vendor_completions.d/safeops.fish" 644
+# Completions, rendered from src/contract.ts: by the build (dist/completions), or in the release.
+compdir=completions
+((release)) || compdir=dist/completions
+put_file "$compdir/safeops.bash" "$prefix/share/bash-completion/completions/safeops" 644
+put_file "$compdir/_safeops" "$prefix/share/zsh/site-functions/_safeops" 644
+put_file "$compdir/safeops.fish" "$prefix/share/fish/vendor_completions.d/safeops.fish" 644
 
 # systemd units, with the installed paths put in for the placeholders (and for a hard-coded
 # /usr/local/bin/safeops, wrong under another PREFIX). The user unit is the one whose name or

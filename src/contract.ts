@@ -32,11 +32,23 @@ export const SHELL_PREFIX_COMMANDS = [
   'xargs', 'flock', 'script', 'busybox', 'parallel', 'watch',
 ] as const;
 
-/** Words `safeops` takes before a command line of its own: see-through wrappers. */
-export const GUARD_WRAPPERS = ['sudo', 'exec'] as const;
+/** Words `safeops` takes before a command line of its own (see-through wrappers), with what completions say. */
+export const GUARD_WRAPPERS = {
+  sudo: 'sudo, seeing through to the guarded command',
+  exec: 'run any command line, seeing through prefixes',
+} as const;
 
-/** The management commands (the yargs CLI, plus `explain` read by main.ts), as completions offer them. */
-export const MANAGEMENT_COMMANDS = ['status', 'doctor', 'init', 'completions', 'watch', 'demo', 'config', 'explain'] as const;
+/** The management commands (the yargs CLI, and `explain` read by main.ts), with what completions say. */
+export const MANAGEMENT_COMMANDS = {
+  status: 'list clusters with their live roles',
+  doctor: 'check clusters before maintenance, a failover or a restore',
+  explain: 'what safeops would decide, nothing run',
+  watch: 'the watcher that publishes roles to shells',
+  init: 'print the shell integration',
+  completions: 'print the completion script for a shell',
+  demo: 'a disposable primary and standby to try it on',
+  config: 'read or change the configuration',
+} as const;
 
 /** The shells safeops integrates with. */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
