@@ -14,6 +14,9 @@
 # place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 # shellcheck disable=SC2016 # `$XDG_RUNTIME_DIR/...` candidates are expanded at each prompt
 __safeops_state_dirs=(__SAFEOPS_STATE_DIRS__)
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+# shellcheck disable=SC2016 # the literal marker
+__safeops_xdg=__SAFEOPS_XDG_PREFIX__
 __safeops_stale_after=__SAFEOPS_STALE_AFTER__
 __safeops_want_prompt=__SAFEOPS_PROMPT__
 __safeops_want_bg=__SAFEOPS_BACKGROUND__
@@ -378,11 +381,10 @@ __safeops_find_dir() {
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
-    # shellcheck disable=SC2016 # the literal marker, expanded here at run time
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
       if [[ ${XDG_RUNTIME_DIR:-} != /* || $EUID == 0 ]]; then continue; fi
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     if [[ -f $d/prompt ]] && __safeops_dir_ok "$d"; then
       __safeops_dir=$d
@@ -638,10 +640,9 @@ __safeops_watcher_notice() {
   local d f hb='' now dirs=()
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=("$SAFEOPS_STATE_DIR"); else dirs=("${__safeops_state_dirs[@]}"); fi
   for d in "${dirs[@]}"; do
-    # shellcheck disable=SC2016 # the literal marker, expanded here
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     f=$d/prompt
     if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb; } <"$f"; then

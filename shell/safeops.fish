@@ -14,6 +14,8 @@
 # Placeholders __SAFEOPS_*__ are filled from the options and from src/contract.ts, the one
 # place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 set -g __safeops_state_dirs __SAFEOPS_STATE_DIRS__
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+set -g __safeops_xdg __SAFEOPS_XDG_PREFIX__
 set -g __safeops_stale_after __SAFEOPS_STALE_AFTER__
 set -g __safeops_want_prompt __SAFEOPS_PROMPT__
 set -g __safeops_want_bg __SAFEOPS_BACKGROUND__
@@ -437,11 +439,11 @@ function __safeops_find_dir
         return 0
     end
     for d in $__safeops_state_dirs
-        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+        if string match -q -- "$__safeops_xdg*" $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
             # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
             test "$__safeops_euid" != 0; or continue
-            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+            set d $XDG_RUNTIME_DIR/(string replace -- $__safeops_xdg '' $d)
         end
         if test -f $d/prompt; and __safeops_dir_ok $d
             set __safeops_dir $d
@@ -780,9 +782,9 @@ function __safeops_watcher_notice
         set dirs $SAFEOPS_STATE_DIR
     end
     for d in $dirs
-        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+        if string match -q -- "$__safeops_xdg*" $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
-            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+            set d $XDG_RUNTIME_DIR/(string replace -- $__safeops_xdg '' $d)
         end
         set -l f $d/prompt
         test -f $f -a -r $f; or continue

@@ -14,6 +14,8 @@
 # place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 typeset -ga __safeops_state_dirs
 __safeops_state_dirs=(__SAFEOPS_STATE_DIRS__)
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+typeset -g __safeops_xdg=__SAFEOPS_XDG_PREFIX__
 typeset -gi __safeops_stale_after=__SAFEOPS_STALE_AFTER__
 typeset -g __safeops_want_prompt=__SAFEOPS_PROMPT__
 typeset -g __safeops_want_bg=__SAFEOPS_BACKGROUND__
@@ -384,10 +386,10 @@ __safeops_find_dir() {
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
       [[ ${XDG_RUNTIME_DIR:-} == /* && $EUID != 0 ]] || continue
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     if [[ -f $d/prompt ]] && __safeops_dir_ok $d; then
       __safeops_dir=$d
@@ -628,9 +630,9 @@ __safeops_watcher_notice() {
   local -a dirs
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=($SAFEOPS_STATE_DIR); else dirs=($__safeops_state_dirs); fi
   for d in $dirs; do
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       [[ ${XDG_RUNTIME_DIR:-} == /* ]] || continue
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     f=$d/prompt
     if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb } <$f 2>/dev/null; then

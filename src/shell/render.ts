@@ -113,6 +113,7 @@ function contractSubstitutions(shell: ShellName): Map<string, string> {
   const m = new Map<string, string>([
     ['__SAFEOPS_PLAIN_TOOLS__', SHELL_PLAIN_TOOLS.map(q).join(' ')],
     ['__SAFEOPS_PREFIX_COMMANDS__', SHELL_PREFIX_COMMANDS.map(q).join(' ')],
+    ['__SAFEOPS_XDG_PREFIX__', q(XDG_RUNTIME_PREFIX)],
     ['__SAFEOPS_PROMPT_FIRST_LINE__', q(PROMPT_FIRST_LINE)],
     ['__SAFEOPS_PROMPT_LINE_MAX__', String(PROMPT_LINE_MAX)],
     ['__SAFEOPS_PROMPT_LINES_MAX__', String(PROMPT_LINES_MAX)],
