@@ -497,7 +497,8 @@ function __safeops_read --argument-names f
     # rest of it silently): a NUL, __safeops_p_bytes bytes or more (fish_read_limit: `read`
     # fails), or a byte outside the charset anywhere, also after `end`, is stale, as bash and zsh
     # read it.
-    set -l fish_read_limit $__safeops_p_bytes
+    # (`read` fails only past the limit: a file of exactly the limit would pass)
+    set -l fish_read_limit (math $__safeops_p_bytes - 1)
     set -l whole ''
     set -l more ''
     begin
