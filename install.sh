@@ -370,7 +370,7 @@ if ((build)); then
   say 'npm run build'
   "${as_owner[@]}" npm run build
 fi
-((release)) || [[ -f dist/safeops.cjs && -f dist/core.cjs ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
+((release)) || [[ -f dist/safeops.cjs && -f dist/core.cjs && -f dist/completions/safeops.bash ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
 
 # ---------- files ----------
 
