@@ -370,7 +370,7 @@ if ((build)); then
   say 'npm run build'
   "${as_owner[@]}" npm run build
 fi
-((release)) || [[ -f dist/safeops.cjs && -f dist/core.cjs ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
+((release)) || [[ -f dist/safeops.cjs && -f dist/core.cjs && -f dist/completions/safeops.bash ]] || die "$src/dist is not built: run npm run build (or drop --no-build)"
 
 # ---------- files ----------
 
@@ -442,10 +442,12 @@ if ((release)) && [[ $(id -u) == 0 && ($prefix == /usr/local || $prefix == /usr)
   fi
 fi
 
-# Completions.
-put_file completions/safeops.bash "$prefix/share/bash-completion/completions/safeops" 644
-put_file completions/_safeops "$prefix/share/zsh/site-functions/_safeops" 644
-put_file completions/safeops.fish "$prefix/share/fish/vendor_completions.d/safeops.fish" 644
+# Completions, rendered from src/contract.ts: by the build (dist/completions), or in the release.
+compdir=completions
+((release)) || compdir=dist/completions
+put_file "$compdir/safeops.bash" "$prefix/share/bash-completion/completions/safeops" 644
+put_file "$compdir/_safeops" "$prefix/share/zsh/site-functions/_safeops" 644
+put_file "$compdir/safeops.fish" "$prefix/share/fish/vendor_completions.d/safeops.fish" 644
 
 # systemd units, with the installed paths put in for the placeholders (and for a hard-coded
 # /usr/local/bin/safeops, wrong under another PREFIX). The user unit is the one whose name or

@@ -2,9 +2,15 @@
 # bash completion for safeops. Installed to /usr/share/bash-completion/completions/safeops, or
 # sourced from ~/.bashrc. After a wrapped tool (`safeops rm ...`, `safeops exec CMD ...`), the
 # tool's own completion takes over when bash-completion is loaded (_command_offset).
+# A template: `safeops completions bash` (and the build, dist/completions/) fills the
+# __SAFEOPS_*__ placeholders from src/contract.ts and the config's keys (src/shell/completions.ts).
 
-__safeops_comp_commands='rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl sudo exec status watch init demo config'
-__safeops_comp_keys='protect discovery.roots discovery.maxDepth discovery.clusters sql.user sql.database sql.connectTimeoutMs audit.path watch.sqlIntervalMs watch.rediscoverIntervalMs watch.staleAfterSeconds shell.colors.primary shell.colors.standby shell.colors.recovering shell.colors.stopped shell.colors.unknown shell.colors.stale shell.colors.none shell.background shell.title shell.tmux shell.prompt'
+# The guarded tools and sudo (a command line follows), the management commands (exec first),
+# the config keys, the shells.
+__safeops_comp_wrapped=__SAFEOPS_WRAPPED__
+__safeops_comp_commands="$__safeops_comp_wrapped "__SAFEOPS_COMMANDS__
+__safeops_comp_keys=__SAFEOPS_CONFIG_KEYS__
+__safeops_comp_shells=__SAFEOPS_SHELLS__
 
 _safeops() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]:-}
@@ -40,23 +46,27 @@ _safeops() {
   fi
 
   local nargs=$((COMP_CWORD - subidx))
+  # A guarded tool, sudo or exec: the rest of the line is the wrapped command's.
+  if [[ " $__safeops_comp_wrapped exec " == *" $sub "* ]]; then
+    local offset=$subidx
+    [[ $sub == exec ]] && offset=$((subidx + 1))
+    if [[ $sub == exec && $nargs -eq 1 ]]; then
+      mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+    elif declare -F _command_offset >/dev/null; then
+      _command_offset "$offset"
+    else
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      compopt -o filenames 2>/dev/null || :
+    fi
+    return 0
+  fi
   case $sub in
-    rm | pg_ctl | pg_ctlcluster | wal-g | pgbackrest | pg_basebackup | systemctl | sudo | exec)
-      local offset=$subidx
-      [[ $sub == exec ]] && offset=$((subidx + 1))
-      if [[ $sub == exec && $nargs -eq 1 ]]; then
-        mapfile -t COMPREPLY < <(compgen -c -- "$cur")
-      elif declare -F _command_offset >/dev/null; then
-        _command_offset "$offset"
-      else
-        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-        compopt -o filenames 2>/dev/null || :
-      fi
-      ;;
     status)
       mapfile -t COMPREPLY < <(compgen -W '--json --help' -- "$cur") ;;
     init)
-      if (( nargs == 1 )); then mapfile -t COMPREPLY < <(compgen -W 'bash zsh fish' -- "$cur"); fi ;;
+      if (( nargs == 1 )); then mapfile -t COMPREPLY < <(compgen -W "$__safeops_comp_shells" -- "$cur"); fi ;;
+    completions)
+      if (( nargs == 1 )); then mapfile -t COMPREPLY < <(compgen -W "$__safeops_comp_shells" -- "$cur"); fi ;;
     watch)
       if [[ $prev == --state-dir ]]; then
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
@@ -66,7 +76,7 @@ _safeops() {
       fi ;;
     demo)
       if [[ $prev == --shell ]]; then
-        mapfile -t COMPREPLY < <(compgen -W 'bash zsh fish' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "$__safeops_comp_shells" -- "$cur")
       else
         mapfile -t COMPREPLY < <(compgen -W '--shell --no-shell --keep --help' -- "$cur")
       fi ;;

@@ -258,6 +258,22 @@ function makeCodeCaches() {
   }
 }
 makeCodeCaches();
+
+/** dist/completions/: the completions rendered from src/contract.ts by the built CLI itself (`safeops completions SHELL`). */
+function writeCompletions() {
+  const dir = path.join(out, 'completions');
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-build-'));
+  try {
+    fs.writeFileSync(path.join(tmp, 'config.json'), '{}\n');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', SAFEOPS_CONFIG: path.join(tmp, 'config.json'), HOME: tmp };
+    for (const [shell, file] of [['bash', 'safeops.bash'], ['zsh', '_safeops'], ['fish', 'safeops.fish']])
+      fs.writeFileSync(path.join(dir, file), execFileSync(process.execPath, [path.join(out, 'safeops.cjs'), 'completions', shell], { env, encoding: 'utf8', timeout: 60_000 }));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+writeCompletions();
 fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ entry: entry.metafile, ui: ui.metafile, lazy: lazy.metafile }));
 const size = fs.statSync(corePath).size;
 const cache = fs.statSync(path.join(out, 'core.v8cache')).size;

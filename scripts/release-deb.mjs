@@ -27,7 +27,7 @@ const MAINTAINER = process.env.SAFEOPS_RELEASE_MAINTAINER || 'safeops maintainer
 
 const gz = (buf) => zlib.gzipSync(buf, { level: 9 }); // no name or time in the header, like gzip -9n
 
-export function buildDeb({ exe, man, root, version, work, arch }, outDir) {
+export function buildDeb({ exe, man, root, version, work, arch, completions }, outDir) {
   const debVersion = `${version}-1`;
   const stage = path.join(work, 'deb');
   fs.rmSync(stage, { recursive: true, force: true });
@@ -43,9 +43,9 @@ export function buildDeb({ exe, man, root, version, work, arch }, outDir) {
   put('usr/bin/safeops', { from: exe }, 0o755);
   put('lib/systemd/system/safeops.service', unit(root, 'safeops.service'));
   put('usr/lib/systemd/user/safeops.service', unit(root, 'safeops-user.service'));
-  put('usr/share/bash-completion/completions/safeops', { from: path.join(root, 'completions/safeops.bash') });
-  put('usr/share/zsh/vendor-completions/_safeops', { from: path.join(root, 'completions/_safeops') });
-  put('usr/share/fish/vendor_completions.d/safeops.fish', { from: path.join(root, 'completions/safeops.fish') });
+  put('usr/share/bash-completion/completions/safeops', { from: path.join(completions, 'safeops.bash') });
+  put('usr/share/zsh/vendor-completions/_safeops', { from: path.join(completions, '_safeops') });
+  put('usr/share/fish/vendor_completions.d/safeops.fish', { from: path.join(completions, 'safeops.fish') });
   put('usr/share/man/man1/safeops.1.gz', gz(fs.readFileSync(man)));
   put('etc/safeops/config.json', { from: path.join(root, 'packaging/debian/config.json') });
   put('usr/share/doc/safeops/copyright', { from: path.join(root, 'packaging/debian/copyright') });

@@ -23,7 +23,10 @@ export function manPage(exe, version, root) {
   } catch {
     date = new Date(Number(process.env.SOURCE_DATE_EPOCH || 0) * 1000).toISOString().slice(0, 10);
   }
-  const sub = ['status', 'watch', 'init', 'config', 'demo'];
+  // Each subcommand the CLI lists (its commands are src/contract.ts MANAGEMENT_COMMANDS).
+  const commands = /\nCommands:\n([\s\S]*?)\n\n/.exec(help([]))?.[1] ?? '';
+  const sub = [...commands.matchAll(/^ {2}safeops ([a-z-]+)/gm)].map((m) => m[1]);
+  if (sub.length === 0) throw new Error('release-man: no subcommand in safeops --help');
   const parts = [
     `.TH SAFEOPS 1 "${date}" "safeops ${version}" "User Commands"`,
     '.SH NAME',
@@ -31,7 +34,8 @@ export function manPage(exe, version, root) {
     '.SH SYNOPSIS',
     '.B safeops',
     '[\\fB\\-\\-confirm=\\fIHOST\\fR]',
-    '\\fBrm\\fR|\\fBpg_ctl\\fR|\\fBpg_ctlcluster\\fR|\\fBwal\\-g\\fR|\\fBpgbackrest\\fR|\\fBpg_basebackup\\fR|\\fBsystemctl\\fR|\\fBsudo\\fR|\\fBexec\\fR',
+    // TOOL: one of the guarded tools, listed by --help below (src/contract.ts GUARDED_TOOLS).
+    '\\fITOOL\\fR|\\fBsudo\\fR|\\fBexec\\fR',
     '.I ARGS...',
     '.br',
     '.B safeops',

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function buildTarball({ exe, man, root, version, work, arch }, outDir) {
+export function buildTarball({ exe, man, root, version, work, arch, completions }, outDir) {
   const name = `safeops-${version}-linux-${arch.name}`;
   const stage = path.join(work, 'tar', name);
   fs.rmSync(path.dirname(stage), { recursive: true, force: true });
@@ -17,7 +17,8 @@ export function buildTarball({ exe, man, root, version, work, arch }, outDir) {
   put('safeops', exe, 0o755);
   put('install.sh', path.join(root, 'install.sh'), 0o755);
   for (const f of fs.readdirSync(path.join(root, 'systemd'))) if (f.endsWith('.service')) put(`systemd/${f}`, path.join(root, 'systemd', f));
-  for (const f of fs.readdirSync(path.join(root, 'completions'))) put(`completions/${f}`, path.join(root, 'completions', f));
+  // Rendered from src/contract.ts by the build (dist/completions), not the templates in completions/.
+  for (const f of fs.readdirSync(completions)) put(`completions/${f}`, path.join(completions, f));
   put('man/safeops.1', man);
   put('config.json', path.join(root, 'packaging/debian/config.json'));
   put('copyright', path.join(root, 'packaging/debian/copyright'));

@@ -151,7 +151,7 @@ if (process.env.SAFEOPS_RELEASE_ONLY !== 'sea') {
   const man = manPage(exe, version, root);
   const manFile = path.join(work, 'safeops.1');
   fs.writeFileSync(manFile, man);
-  const files = { exe, man: manFile, root, version, work, arch };
+  const files = { exe, man: manFile, root, version, work, arch, completions: path.join(dist, 'completions') };
   step('.deb');
   outputs.push(buildDeb(files, outDir));
   step('tarball');

@@ -5,25 +5,37 @@
 #   Escape hatch:             SAFEOPS_DISABLE=1 rm ...   runs the real command, without safeops.
 #   State dir:                $SAFEOPS_STATE_DIR, else the first candidate holding a `prompt` file.
 #
-# Names: the guarded commands (rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl
-# sudo) and __safeops_* for everything else. The prompt hook forks nothing: it reads the state
+# Names: the guarded commands and prefix commands (src/contract.ts), sudo, and __safeops_* for
+# everything else. The prompt hook forks nothing: it reads the state
 # file with `read`, never sources or evaluates it, and prints escapes with the printf builtin.
 
 # Values baked in at render time: validated and quoted by render.ts, never taken from the file.
+# Placeholders __SAFEOPS_*__ are filled from the options and from src/contract.ts, the one
+# place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 # shellcheck disable=SC2016 # `$XDG_RUNTIME_DIR/...` candidates are expanded at each prompt
 __safeops_state_dirs=(__SAFEOPS_STATE_DIRS__)
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+# shellcheck disable=SC2016 # the literal marker
+__safeops_xdg=__SAFEOPS_XDG_PREFIX__
 __safeops_stale_after=__SAFEOPS_STALE_AFTER__
 __safeops_want_prompt=__SAFEOPS_PROMPT__
 __safeops_want_bg=__SAFEOPS_BACKGROUND__
 __safeops_want_title=__SAFEOPS_TITLE__
 __safeops_want_tmux=__SAFEOPS_TMUX__
 __safeops_want_color=__SAFEOPS_COLOR__
-# A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
-__safeops_guarded_re='(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])'
+# A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string): an ERE.
+__safeops_guarded_re=__SAFEOPS_GUARDED_RE__
 # A bad byte in the state file: anything outside the label charset (printable ASCII subset)
 # and the newlines between lines. Listed, not ranges: ranges depend on the locale, and setting
 # LC_ALL=C at each prompt costs bash more than the whole rest of the hook.
-__safeops_bad_content='*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._,:/@()+='$'\n''-]*'
+__safeops_bad_content=__SAFEOPS_PROMPT_BAD_GLOB__
+# The prompt file's limits: bytes (the file is smaller), lines (`end` included), bytes a line,
+# alert lines, heartbeat digits.
+__safeops_p_bytes=__SAFEOPS_PROMPT_BYTES_MAX__
+__safeops_p_lines=__SAFEOPS_PROMPT_LINES_MAX__
+__safeops_p_line=__SAFEOPS_PROMPT_LINE_MAX__
+__safeops_p_alerts_max=__SAFEOPS_PROMPT_ALERTS_MAX__
+__safeops_p_hb_digits=__SAFEOPS_HEARTBEAT_DIGITS_MAX__
 
 __safeops_segment=''
 __safeops_last_bg=''
@@ -231,13 +243,14 @@ __safeops_guard() {
   __SAFEOPS_BIN__ "$@"
 }
 
-function rm { __safeops_guard rm "$@"; }
-function pg_ctl { __safeops_guard pg_ctl "$@"; }
-function pg_ctlcluster { __safeops_guard pg_ctlcluster "$@"; }
-function wal-g { __safeops_guard wal-g "$@"; }
-function pgbackrest { __safeops_guard pgbackrest "$@"; }
-function pg_basebackup { __safeops_guard pg_basebackup "$@"; }
-function systemctl { __safeops_guard systemctl "$@"; }
+# The guarded tools without a pre-filter of their own (src/contract.ts SHELL_PLAIN_TOOLS), each
+# a function that hands its command line to safeops: `function rm { __safeops_guard rm "$@"; }`.
+# The names are plain command names (checked by render.ts: [a-z0-9_-]).
+__safeops_tools=(__SAFEOPS_PLAIN_TOOLS__)
+for __safeops_t in "${__safeops_tools[@]}"; do
+  eval "function $__safeops_t { __safeops_guard $__safeops_t \"\$@\"; }"
+done
+unset __safeops_t __safeops_tools
 
 # sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
 function sudo {
@@ -276,24 +289,12 @@ __safeops_via() {
 __safeops_route() {
   if __safeops_sudo_guarded "$@"; then __safeops_via "$@"; else \command "$@"; fi
 }
-function nice { __safeops_route nice "$@"; }
-function ionice { __safeops_route ionice "$@"; }
-function nohup { __safeops_route nohup "$@"; }
-function timeout { __safeops_route timeout "$@"; }
-function env { __safeops_route env "$@"; }
-function setsid { __safeops_route setsid "$@"; }
-function stdbuf { __safeops_route stdbuf "$@"; }
-function chrt { __safeops_route chrt "$@"; }
-function taskset { __safeops_route taskset "$@"; }
-function runuser { __safeops_route runuser "$@"; }
-function su { __safeops_route su "$@"; }
-function doas { __safeops_route doas "$@"; }
-function xargs { __safeops_route xargs "$@"; }
-function flock { __safeops_route flock "$@"; }
-function script { __safeops_route script "$@"; }
-function busybox { __safeops_route busybox "$@"; }
-function parallel { __safeops_route parallel "$@"; }
-function watch { __safeops_route watch "$@"; }
+# The prefix commands (src/contract.ts SHELL_PREFIX_COMMANDS): `function nice { __safeops_route nice "$@"; }`.
+__safeops_prefixes=(__SAFEOPS_PREFIX_COMMANDS__)
+for __safeops_t in "${__safeops_prefixes[@]}"; do
+  eval "function $__safeops_t { __safeops_route $__safeops_t \"\$@\"; }"
+done
+unset __safeops_t __safeops_prefixes
 # `exec` is a builtin that a function cannot replace without breaking `exec >log` (a function's
 # redirections end with it): an alias (interactive shells only) sends `exec CMD...` here.
 # A guarded command runs as a child, so a refusal stays readable; redirections alone are
@@ -314,25 +315,8 @@ __safeops_exec() {
   builtin exec "$@"
 }
 alias exec=__safeops_exec
-# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
-function mv { __safeops_guard mv "$@"; }
-function cp { __safeops_guard cp "$@"; }
-function rsync { __safeops_guard rsync "$@"; }
-function truncate { __safeops_guard truncate "$@"; }
-function shred { __safeops_guard shred "$@"; }
-function pg_dropcluster { __safeops_guard pg_dropcluster "$@"; }
-function pg_resetwal { __safeops_guard pg_resetwal "$@"; }
-function pg_rewind { __safeops_guard pg_rewind "$@"; }
-function pg_upgrade { __safeops_guard pg_upgrade "$@"; }
-function pkill { __safeops_guard pkill "$@"; }
-function killall { __safeops_guard killall "$@"; }
-function reboot { __safeops_guard reboot "$@"; }
-function shutdown { __safeops_guard shutdown "$@"; }
-function poweroff { __safeops_guard poweroff "$@"; }
-function halt { __safeops_guard halt "$@"; }
-function umount { __safeops_guard umount "$@"; }
-function mkfs { __safeops_guard mkfs "$@"; }
-function wipefs { __safeops_guard wipefs "$@"; }
+# The guarded tools with a cheap pre-filter where most calls are harmless (src/contract.ts
+# SHELL_PREFILTERED_TOOLS); the others are defined above.
 # mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
 __safeops_mkfs=(__SAFEOPS_MKFS_TOOLS__)
 for __safeops_t in "${__safeops_mkfs[@]}"; do
@@ -397,11 +381,10 @@ __safeops_find_dir() {
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
-    # shellcheck disable=SC2016 # the literal marker, expanded here at run time
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
       if [[ ${XDG_RUNTIME_DIR:-} != /* || $EUID == 0 ]]; then continue; fi
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     if [[ -f $d/prompt ]] && __safeops_dir_ok "$d"; then
       __safeops_dir=$d
@@ -443,18 +426,18 @@ __safeops_parse() {
     line=${rest%%$'\n'*}
     rest=${rest:${#line}+1}
     n=$((n + 1))
-    if (( n > 32 || ${#line} > 200 )); then return 1; fi
+    if (( n > __safeops_p_lines || ${#line} > __safeops_p_line )); then return 1; fi
     case $line in
       end) fin=1; break ;;
       'role '*)
         if [[ -n $role ]]; then return 1; fi
         role=${line#role }
-        case $role in primary|unknown|recovering|standby|stopped|none) ;; *) return 1 ;; esac ;;
+        case $role in __SAFEOPS_ROLES_ALT__) ;; *) return 1 ;; esac ;;
       'label '*)
         if [[ -n $label ]]; then return 1; fi
         label=${line#label } ;;
       'alert '*)
-        if (( ${#__safeops_p_alerts[@]} >= 8 )); then return 1; fi
+        if (( ${#__safeops_p_alerts[@]} >= __safeops_p_alerts_max )); then return 1; fi
         __safeops_p_alerts+=("${line#alert }") ;;
       *) return 1 ;;
     esac
@@ -465,8 +448,8 @@ __safeops_parse() {
 }
 
 # Read and validate the prompt file; status 0 only when valid and fresh. Sets __safeops_role,
-# __safeops_label, __safeops_alerts, or __safeops_why when stale. One `read` of at most 6,600
-# bytes (32 lines of 200). The heartbeat (line 2) changes every 2 s and is checked on its own;
+# __safeops_label, __safeops_alerts, or __safeops_why when stale. One `read` of at most
+# __safeops_p_bytes bytes (a larger file is stale). The heartbeat (line 2) changes every 2 s and is checked on its own;
 # the rest is parsed again only when it changed.
 __safeops_read() {
   local f=$1 content='' rest hb now age
@@ -476,13 +459,13 @@ __safeops_read() {
   __safeops_why='unreadable state file'
   # No 2>/dev/null (it costs a third of the hook): the watcher replaces the file by rename and
   # never deletes it while it runs, and a missing file was caught just above.
-  IFS= read -r -d '' -n 6600 content <"$f"
-  if (( ${#content} >= 6600 )); then return 1; fi
-  if [[ $content != 'safeops-prompt 1'$'\n''heartbeat '* ]]; then return 1; fi
+  IFS= read -r -d '' -n "$__safeops_p_bytes" content <"$f"
+  if (( ${#content} >= __safeops_p_bytes )); then return 1; fi
+  if [[ $content != __SAFEOPS_PROMPT_FIRST_LINE__$'\n''heartbeat '* ]]; then return 1; fi
   rest=${content#*$'\n'heartbeat }
   hb=${rest%%$'\n'*}
   rest=${rest:${#hb}+1}
-  if [[ -z $hb || ${#hb} -gt 12 || $hb == *[!0123456789]* ]]; then return 1; fi
+  if [[ -z $hb || ${#hb} -gt __safeops_p_hb_digits || $hb == *[!0123456789]* ]]; then return 1; fi
   if [[ $rest != "$__safeops_cache" || -z $__safeops_cache ]]; then
     __safeops_cache=''
     if ! __safeops_parse "$rest"; then return 1; fi
@@ -508,13 +491,13 @@ __safeops_read() {
 # Per role: __safeops_bg (#rrggbb or empty) and __safeops_sgr (SGR parameters or empty).
 __safeops_style() {
   case $1 in
-    primary) __safeops_bg=__SAFEOPS_BG_PRIMARY__ __safeops_sgr=__SAFEOPS_SGR_PRIMARY__ __safeops_word=PRIMARY ;;
-    standby) __safeops_bg=__SAFEOPS_BG_STANDBY__ __safeops_sgr=__SAFEOPS_SGR_STANDBY__ __safeops_word=standby ;;
-    recovering) __safeops_bg=__SAFEOPS_BG_RECOVERING__ __safeops_sgr=__SAFEOPS_SGR_RECOVERING__ __safeops_word=recovering ;;
-    stopped) __safeops_bg=__SAFEOPS_BG_STOPPED__ __safeops_sgr=__SAFEOPS_SGR_STOPPED__ __safeops_word=stopped ;;
-    none) __safeops_bg=__SAFEOPS_BG_NONE__ __safeops_sgr=__SAFEOPS_SGR_NONE__ __safeops_word='no clusters' ;;
-    unknown) __safeops_bg=__SAFEOPS_BG_UNKNOWN__ __safeops_sgr=__SAFEOPS_SGR_UNKNOWN__ __safeops_word=UNKNOWN ;;
-    *) __safeops_bg=__SAFEOPS_BG_STALE__ __safeops_sgr=__SAFEOPS_SGR_STALE__ __safeops_word=STALE ;;
+    primary) __safeops_bg=__SAFEOPS_BG_PRIMARY__ __safeops_sgr=__SAFEOPS_SGR_PRIMARY__ __safeops_word=__SAFEOPS_WORD_PRIMARY__ ;;
+    standby) __safeops_bg=__SAFEOPS_BG_STANDBY__ __safeops_sgr=__SAFEOPS_SGR_STANDBY__ __safeops_word=__SAFEOPS_WORD_STANDBY__ ;;
+    recovering) __safeops_bg=__SAFEOPS_BG_RECOVERING__ __safeops_sgr=__SAFEOPS_SGR_RECOVERING__ __safeops_word=__SAFEOPS_WORD_RECOVERING__ ;;
+    stopped) __safeops_bg=__SAFEOPS_BG_STOPPED__ __safeops_sgr=__SAFEOPS_SGR_STOPPED__ __safeops_word=__SAFEOPS_WORD_STOPPED__ ;;
+    none) __safeops_bg=__SAFEOPS_BG_NONE__ __safeops_sgr=__SAFEOPS_SGR_NONE__ __safeops_word=__SAFEOPS_WORD_NONE__ ;;
+    unknown) __safeops_bg=__SAFEOPS_BG_UNKNOWN__ __safeops_sgr=__SAFEOPS_SGR_UNKNOWN__ __safeops_word=__SAFEOPS_WORD_UNKNOWN__ ;;
+    *) __safeops_bg=__SAFEOPS_BG_STALE__ __safeops_sgr=__SAFEOPS_SGR_STALE__ __safeops_word=__SAFEOPS_WORD_STALE__ ;;
   esac
 }
 
@@ -657,17 +640,16 @@ __safeops_watcher_notice() {
   local d f hb='' now dirs=()
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=("$SAFEOPS_STATE_DIR"); else dirs=("${__safeops_state_dirs[@]}"); fi
   for d in "${dirs[@]}"; do
-    # shellcheck disable=SC2016 # the literal marker, expanded here
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       if [[ ${XDG_RUNTIME_DIR:-} != /* ]]; then continue; fi
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     f=$d/prompt
     if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb; } <"$f"; then
       hb=${hb#heartbeat }
       now=${EPOCHSECONDS:-}
       if [[ -z $now ]]; then \builtin printf -v now '%(%s)T' -1; fi
-      if [[ $hb =~ ^[0-9]{1,12}$ ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
+      if [[ $hb =~ ^[0-9]+$ && ${#hb} -le __safeops_p_hb_digits ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
     fi
   done
   if [[ ${SAFEOPS_START_WATCHER:-} == 1 ]]; then

@@ -4,20 +4,38 @@
 #   Escape hatch:             SAFEOPS_DISABLE=1 rm ...   runs the real command, without safeops.
 #   State dir:                $SAFEOPS_STATE_DIR, else the first candidate holding a `prompt` file.
 #
-# Names: the guarded commands (rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl
-# sudo) and __safeops_* for everything else. The prompt hook forks nothing: it reads the state
+# Names: the guarded commands and prefix commands (src/contract.ts), sudo, and __safeops_* for
+# everything else. The prompt hook forks nothing: it reads the state
 # file with `read`, never sources or evaluates it, and prints escapes with the printf builtin.
 # The segment leads the prompt: fish_prompt (and fish_title) are wrapped, not replaced.
 # A role change redraws the prompt at once: the watcher sends SIGUSR1 to registered shells.
 
 # Values baked in at render time: validated and quoted by render.ts, never taken from the file.
+# Placeholders __SAFEOPS_*__ are filled from the options and from src/contract.ts, the one
+# place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 set -g __safeops_state_dirs __SAFEOPS_STATE_DIRS__
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+set -g __safeops_xdg __SAFEOPS_XDG_PREFIX__
 set -g __safeops_stale_after __SAFEOPS_STALE_AFTER__
 set -g __safeops_want_prompt __SAFEOPS_PROMPT__
 set -g __safeops_want_bg __SAFEOPS_BACKGROUND__
 set -g __safeops_want_title __SAFEOPS_TITLE__
 set -g __safeops_want_tmux __SAFEOPS_TMUX__
 set -g __safeops_want_color __SAFEOPS_COLOR__
+# A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string): a regex.
+set -g __safeops_guarded_re __SAFEOPS_GUARDED_RE__
+# A bad byte in the state file (a regex): outside the label charset and the newlines between
+# lines; then in one line.
+set -g __safeops_bad_re __SAFEOPS_PROMPT_BAD_RE__
+set -g __safeops_bad_line_re __SAFEOPS_PROMPT_BAD_LINE_RE__
+# The prompt file's limits: bytes (the file is smaller), lines (`end` included), bytes a line,
+# alert lines, heartbeat digits; and the roles it may name.
+set -g __safeops_p_bytes __SAFEOPS_PROMPT_BYTES_MAX__
+set -g __safeops_p_lines __SAFEOPS_PROMPT_LINES_MAX__
+set -g __safeops_p_line __SAFEOPS_PROMPT_LINE_MAX__
+set -g __safeops_p_alerts_max __SAFEOPS_PROMPT_ALERTS_MAX__
+set -g __safeops_p_hb_digits __SAFEOPS_HEARTBEAT_DIGITS_MAX__
+set -g __safeops_roles __SAFEOPS_ROLES__
 
 set -g __safeops_segment ''
 set -g __safeops_title ''
@@ -268,32 +286,20 @@ function __safeops_guard
     __SAFEOPS_BIN__ $argv
 end
 
-function rm --description 'rm, guarded by safeops'
-    __safeops_guard rm $argv
+# The guarded tools without a pre-filter of their own (src/contract.ts SHELL_PLAIN_TOOLS), each
+# a function that hands its command line to safeops (`function rm ... __safeops_guard rm $argv`).
+# The names are plain command names (checked by render.ts: [a-z0-9_-]).
+for __safeops_t in __SAFEOPS_PLAIN_TOOLS__
+    function $__safeops_t --inherit-variable __safeops_t --description "$__safeops_t, guarded by safeops"
+        __safeops_guard $__safeops_t $argv
+    end
 end
-function pg_ctl --description 'pg_ctl, guarded by safeops'
-    __safeops_guard pg_ctl $argv
-end
-function pg_ctlcluster --description 'pg_ctlcluster, guarded by safeops'
-    __safeops_guard pg_ctlcluster $argv
-end
-function wal-g --description 'wal-g, guarded by safeops'
-    __safeops_guard wal-g $argv
-end
-function pgbackrest --description 'pgbackrest, guarded by safeops'
-    __safeops_guard pgbackrest $argv
-end
-function pg_basebackup --description 'pg_basebackup, guarded by safeops'
-    __safeops_guard pg_basebackup $argv
-end
-function systemctl --description 'systemctl, guarded by safeops'
-    __safeops_guard systemctl $argv
-end
+set -e __safeops_t
 
 # sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
 function sudo --description 'sudo, guarded by safeops when it runs a guarded command'
     # A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string).
-    if string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])' $argv
+    if string match -qr -- $__safeops_guarded_re $argv
         __safeops_guard sudo $argv
     else
         command sudo $argv
@@ -306,7 +312,7 @@ end
 # here forks. `command rm` stays the way around the guard; `time` is a keyword that runs our
 # functions itself (`time rm x` is guarded); `/usr/bin/time rm` is not (see the doc).
 function __safeops_is_guarded
-    string match -qr -- '(^|[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs(\.[A-Za-z0-9_]+)?|wipefs)($|[^A-Za-z0-9_.-])' $argv
+    string match -qr -- $__safeops_guarded_re $argv
 end
 function __safeops_via
     if test -n "$SAFEOPS_DISABLE" -a "$SAFEOPS_DISABLE" != 0
@@ -326,60 +332,13 @@ function __safeops_route
         command $argv
     end
 end
-function nice --description 'nice, through safeops when it runs a guarded command'
-    __safeops_route nice $argv
+# The prefix commands (src/contract.ts SHELL_PREFIX_COMMANDS): `function nice ... __safeops_route nice $argv`.
+for __safeops_t in __SAFEOPS_PREFIX_COMMANDS__
+    function $__safeops_t --inherit-variable __safeops_t --description "$__safeops_t, through safeops when it runs a guarded command"
+        __safeops_route $__safeops_t $argv
+    end
 end
-function ionice --description 'ionice, through safeops when it runs a guarded command'
-    __safeops_route ionice $argv
-end
-function nohup --description 'nohup, through safeops when it runs a guarded command'
-    __safeops_route nohup $argv
-end
-function timeout --description 'timeout, through safeops when it runs a guarded command'
-    __safeops_route timeout $argv
-end
-function env --description 'env, through safeops when it runs a guarded command'
-    __safeops_route env $argv
-end
-function setsid --description 'setsid, through safeops when it runs a guarded command'
-    __safeops_route setsid $argv
-end
-function stdbuf --description 'stdbuf, through safeops when it runs a guarded command'
-    __safeops_route stdbuf $argv
-end
-function chrt --description 'chrt, through safeops when it runs a guarded command'
-    __safeops_route chrt $argv
-end
-function taskset --description 'taskset, through safeops when it runs a guarded command'
-    __safeops_route taskset $argv
-end
-function runuser --description 'runuser, through safeops when it runs a guarded command'
-    __safeops_route runuser $argv
-end
-function su --description 'su, through safeops when it runs a guarded command'
-    __safeops_route su $argv
-end
-function doas --description 'doas, through safeops when it runs a guarded command'
-    __safeops_route doas $argv
-end
-function xargs --description 'xargs, through safeops when it runs a guarded command'
-    __safeops_route xargs $argv
-end
-function flock --description 'flock, through safeops when it runs a guarded command'
-    __safeops_route flock $argv
-end
-function script --description 'script, through safeops when it runs a guarded command'
-    __safeops_route script $argv
-end
-function busybox --description 'busybox, through safeops when it runs a guarded command'
-    __safeops_route busybox $argv
-end
-function parallel --description 'parallel, through safeops when it runs a guarded command'
-    __safeops_route parallel $argv
-end
-function watch --description 'watch, through safeops when it runs a guarded command'
-    __safeops_route watch $argv
-end
+set -e __safeops_t
 # `exec` is a keyword fish lets no function replace: an abbreviation turns a typed `exec`
 # (command position) into `__safeops_exec`, visibly. A guarded command runs as a child, so
 # a refusal stays readable. Pasted or sourced text is not expanded (docs/shell-routing.md).
@@ -397,61 +356,8 @@ end
 if status is-interactive
     abbr -a -g exec __safeops_exec
 end
-# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
-function mv --description 'mv, guarded by safeops'
-    __safeops_guard mv $argv
-end
-function cp --description 'cp, guarded by safeops'
-    __safeops_guard cp $argv
-end
-function rsync --description 'rsync, guarded by safeops'
-    __safeops_guard rsync $argv
-end
-function truncate --description 'truncate, guarded by safeops'
-    __safeops_guard truncate $argv
-end
-function shred --description 'shred, guarded by safeops'
-    __safeops_guard shred $argv
-end
-function pg_dropcluster --description 'pg_dropcluster, guarded by safeops'
-    __safeops_guard pg_dropcluster $argv
-end
-function pg_resetwal --description 'pg_resetwal, guarded by safeops'
-    __safeops_guard pg_resetwal $argv
-end
-function pg_rewind --description 'pg_rewind, guarded by safeops'
-    __safeops_guard pg_rewind $argv
-end
-function pg_upgrade --description 'pg_upgrade, guarded by safeops'
-    __safeops_guard pg_upgrade $argv
-end
-function pkill --description 'pkill, guarded by safeops'
-    __safeops_guard pkill $argv
-end
-function killall --description 'killall, guarded by safeops'
-    __safeops_guard killall $argv
-end
-function reboot --description 'reboot, guarded by safeops'
-    __safeops_guard reboot $argv
-end
-function shutdown --description 'shutdown, guarded by safeops'
-    __safeops_guard shutdown $argv
-end
-function poweroff --description 'poweroff, guarded by safeops'
-    __safeops_guard poweroff $argv
-end
-function halt --description 'halt, guarded by safeops'
-    __safeops_guard halt $argv
-end
-function umount --description 'umount, guarded by safeops'
-    __safeops_guard umount $argv
-end
-function mkfs --description 'mkfs, guarded by safeops'
-    __safeops_guard mkfs $argv
-end
-function wipefs --description 'wipefs, guarded by safeops'
-    __safeops_guard wipefs $argv
-end
+# The guarded tools with a cheap pre-filter where most calls are harmless (src/contract.ts
+# SHELL_PREFILTERED_TOOLS); the others are defined above.
 # mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
 for __safeops_t in __SAFEOPS_MKFS_TOOLS__
     function $__safeops_t --inherit-variable __safeops_t --description 'guarded by safeops'
@@ -533,11 +439,11 @@ function __safeops_find_dir
         return 0
     end
     for d in $__safeops_state_dirs
-        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+        if string match -q -- "$__safeops_xdg*" $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
             # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
             test "$__safeops_euid" != 0; or continue
-            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+            set d $XDG_RUNTIME_DIR/(string replace -- $__safeops_xdg '' $d)
         end
         if test -f $d/prompt; and __safeops_dir_ok $d
             set __safeops_dir $d
@@ -588,32 +494,42 @@ function __safeops_read --argument-names f
     set -l fin 0
     set -l bad 0
     # The whole file first, NUL-delimited (fish cannot hold a NUL: a line's read would drop the
-    # rest of it silently): a NUL, 6600 bytes or more (fish_read_limit: `read` fails), or a byte
-    # outside the charset anywhere, also after `end`, is stale, as bash and zsh read it.
-    set -l fish_read_limit 6600
+    # rest of it silently): a NUL, __safeops_p_bytes bytes or more (fish_read_limit: `read`
+    # fails), or a byte outside the charset anywhere, also after `end`, is stale, as bash and zsh
+    # read it.
+    # (`read` fails only past the limit: a file of exactly the limit would pass)
+    set -l fish_read_limit (math $__safeops_p_bytes - 1)
     set -l whole ''
     set -l more ''
     begin
         read -z whole; or set bad 1
         read -z more; and set bad 1
     end <$f
-    if test $bad = 1; or string match -qr -- '[^A-Za-z0-9 ._,:/@()+=\n-]' "$whole"
+    if test $bad = 1; or string match -qr -- $__safeops_bad_re "$whole"
         set -g __safeops_alerts
         return 1
     end
-    # Then line by line, bounded whatever the file holds: 256 bytes a line (fish_read_limit,
-    # then `read` fails), 33 lines. Not `read --nchars`: it silently drops invalid UTF-8.
-    set -l fish_read_limit 256
+    # Then line by line, bounded: the whole file was smaller than fish_read_limit, and the loop
+    # stops after __safeops_p_lines lines. Not `read --nchars`: it silently drops invalid UTF-8.
     while read -l line
         set n (math $n + 1)
         # Invalid UTF-8 arrives as private-use characters: outside the charset like any other.
-        if test $n -gt 32; or test (string length -- "$line") -gt 200
-            or string match -qr -- '[^A-Za-z0-9 ._,:/@()+=-]' "$line"
+        if test $n -gt $__safeops_p_lines; or test (string length -- "$line") -gt $__safeops_p_line
+            or string match -qr -- $__safeops_bad_line_re "$line"
             set bad 1
             break
         end
         if test $n -eq 1
-            if test "$line" != 'safeops-prompt 1'
+            if test "$line" != __SAFEOPS_PROMPT_FIRST_LINE__
+                set bad 1
+                break
+            end
+            continue
+        end
+        # The heartbeat is the second line, and only there.
+        if test $n -eq 2
+            set hb (string replace -r -- '^heartbeat ([0-9]+)$' '$1' $line)
+            if test "$hb" = "$line"; or test (string length -- $hb) -gt $__safeops_p_hb_digits
                 set bad 1
                 break
             end
@@ -623,23 +539,13 @@ function __safeops_read --argument-names f
             case end
                 set fin 1
                 break
-            case 'heartbeat *'
-                if test -n "$hb"
-                    set bad 1
-                    break
-                end
-                set hb (string sub -s 11 -- $line)
-                if not string match -qr -- '^[0-9]{1,12}$' $hb
-                    set bad 1
-                    break
-                end
             case 'role *'
                 if test -n "$role"
                     set bad 1
                     break
                 end
                 set role (string sub -s 6 -- $line)
-                if not contains -- $role primary unknown recovering standby stopped none
+                if not contains -- $role $__safeops_roles
                     set bad 1
                     break
                 end
@@ -650,7 +556,7 @@ function __safeops_read --argument-names f
                 end
                 set label (string sub -s 7 -- $line)
             case 'alert *'
-                if test (count $__safeops_alerts) -ge 8
+                if test (count $__safeops_alerts) -ge $__safeops_p_alerts_max
                     set bad 1
                     break
                 end
@@ -690,31 +596,31 @@ function __safeops_style --argument-names role
         case primary
             set -g __safeops_bg __SAFEOPS_BG_PRIMARY__
             set -g __safeops_sgr __SAFEOPS_SGR_PRIMARY__
-            set -g __safeops_word PRIMARY
+            set -g __safeops_word __SAFEOPS_WORD_PRIMARY__
         case standby
             set -g __safeops_bg __SAFEOPS_BG_STANDBY__
             set -g __safeops_sgr __SAFEOPS_SGR_STANDBY__
-            set -g __safeops_word standby
+            set -g __safeops_word __SAFEOPS_WORD_STANDBY__
         case recovering
             set -g __safeops_bg __SAFEOPS_BG_RECOVERING__
             set -g __safeops_sgr __SAFEOPS_SGR_RECOVERING__
-            set -g __safeops_word recovering
+            set -g __safeops_word __SAFEOPS_WORD_RECOVERING__
         case stopped
             set -g __safeops_bg __SAFEOPS_BG_STOPPED__
             set -g __safeops_sgr __SAFEOPS_SGR_STOPPED__
-            set -g __safeops_word stopped
+            set -g __safeops_word __SAFEOPS_WORD_STOPPED__
         case none
             set -g __safeops_bg __SAFEOPS_BG_NONE__
             set -g __safeops_sgr __SAFEOPS_SGR_NONE__
-            set -g __safeops_word 'no clusters'
+            set -g __safeops_word __SAFEOPS_WORD_NONE__
         case unknown
             set -g __safeops_bg __SAFEOPS_BG_UNKNOWN__
             set -g __safeops_sgr __SAFEOPS_SGR_UNKNOWN__
-            set -g __safeops_word UNKNOWN
+            set -g __safeops_word __SAFEOPS_WORD_UNKNOWN__
         case '*'
             set -g __safeops_bg __SAFEOPS_BG_STALE__
             set -g __safeops_sgr __SAFEOPS_SGR_STALE__
-            set -g __safeops_word STALE
+            set -g __safeops_word __SAFEOPS_WORD_STALE__
     end
 end
 
@@ -877,14 +783,14 @@ function __safeops_watcher_notice
         set dirs $SAFEOPS_STATE_DIR
     end
     for d in $dirs
-        if string match -q -- '$XDG_RUNTIME_DIR/*' $d
+        if string match -q -- "$__safeops_xdg*" $d
             string match -q -- '/*' "$XDG_RUNTIME_DIR"; or continue
-            set d $XDG_RUNTIME_DIR/(string sub -s 18 -- $d)
+            set d $XDG_RUNTIME_DIR/(string replace -- $__safeops_xdg '' $d)
         end
         set -l f $d/prompt
         test -f $f -a -r $f; or continue
         set -l hb (string replace -r -- '^heartbeat ' '' (string split -m 2 \n -- (head -c 64 $f 2>/dev/null))[2] 2>/dev/null)
-        string match -qr -- '^[0-9]{1,12}$' "$hb"; or continue
+        string match -qr -- '^[0-9]+$' "$hb"; and test (string length -- $hb) -le $__safeops_p_hb_digits; or continue
         set -l now (date +%s)
         if test (math -- $now - $hb) -le $__safeops_stale_after
             return 0

@@ -4,22 +4,34 @@
 #   Escape hatch:             SAFEOPS_DISABLE=1 rm ...   runs the real command, without safeops.
 #   State dir:                $SAFEOPS_STATE_DIR, else the first candidate holding a `prompt` file.
 #
-# Names: the guarded commands (rm pg_ctl pg_ctlcluster wal-g pgbackrest pg_basebackup systemctl
-# sudo) and __safeops_* for everything else. The prompt hook forks nothing: it reads the state
+# Names: the guarded commands and prefix commands (src/contract.ts), sudo, and __safeops_* for
+# everything else. The prompt hook forks nothing: it reads the state
 # file with sysread, never sources or evaluates it, and prints escapes with the print builtin.
 # A role change redraws the prompt at once: the watcher sends SIGUSR1 to registered shells.
 
 # Values baked in at render time: validated and quoted by render.ts, never taken from the file.
+# Placeholders __SAFEOPS_*__ are filled from the options and from src/contract.ts, the one
+# place the guarded tools, the roles and their words, and the prompt file's grammar are listed.
 typeset -ga __safeops_state_dirs
 __safeops_state_dirs=(__SAFEOPS_STATE_DIRS__)
+# A candidate starting with this is under $XDG_RUNTIME_DIR, expanded at each prompt (never for root).
+typeset -g __safeops_xdg=__SAFEOPS_XDG_PREFIX__
 typeset -gi __safeops_stale_after=__SAFEOPS_STALE_AFTER__
 typeset -g __safeops_want_prompt=__SAFEOPS_PROMPT__
 typeset -g __safeops_want_bg=__SAFEOPS_BACKGROUND__
 typeset -g __safeops_want_title=__SAFEOPS_TITLE__
 typeset -g __safeops_want_tmux=__SAFEOPS_TMUX__
 typeset -g __safeops_want_color=__SAFEOPS_COLOR__
-# A bad byte in the state file: anything outside the label charset (printable ASCII subset).
-typeset -g __safeops_bad_char=$'*[^\nA-Za-z0-9 ._,:/@()+=-]*'
+# A bad byte in the state file: anything outside the label charset (printable ASCII subset)
+# and the newlines between lines; bytes listed, not ranges.
+typeset -g __safeops_bad_char=__SAFEOPS_PROMPT_BAD_GLOB__
+# The prompt file's limits: bytes (the file is smaller), lines (`end` included), bytes a line,
+# alert lines, heartbeat digits.
+typeset -gi __safeops_p_bytes=__SAFEOPS_PROMPT_BYTES_MAX__ __safeops_p_lines=__SAFEOPS_PROMPT_LINES_MAX__
+typeset -gi __safeops_p_line=__SAFEOPS_PROMPT_LINE_MAX__ __safeops_p_alerts_max=__SAFEOPS_PROMPT_ALERTS_MAX__
+typeset -gi __safeops_p_hb_digits=__SAFEOPS_HEARTBEAT_DIGITS_MAX__
+# A guarded tool's name as a word of its own (a basename, or inside an `sh -c` string): a pattern.
+typeset -g __safeops_guarded_glob=__SAFEOPS_GUARDED_GLOB__
 
 typeset -g __safeops_segment='' __safeops_prefix='' __safeops_last_bg='' __safeops_last_title=''
 typeset -g __safeops_reg='' __safeops_dir='' __safeops_why='' __safeops_role='' __safeops_label=''
@@ -232,13 +244,13 @@ __safeops_guard() {
   __SAFEOPS_BIN__ "$@"
 }
 
-function rm { __safeops_guard rm "$@"; }
-function pg_ctl { __safeops_guard pg_ctl "$@"; }
-function pg_ctlcluster { __safeops_guard pg_ctlcluster "$@"; }
-function wal-g { __safeops_guard wal-g "$@"; }
-function pgbackrest { __safeops_guard pgbackrest "$@"; }
-function pg_basebackup { __safeops_guard pg_basebackup "$@"; }
-function systemctl { __safeops_guard systemctl "$@"; }
+# The guarded tools without a pre-filter of their own (src/contract.ts SHELL_PLAIN_TOOLS), each
+# a function that hands its command line to safeops: `function rm { __safeops_guard rm "$@"; }`.
+# The names are plain command names (checked by render.ts: [a-z0-9_-]).
+() {
+  local t
+  for t in "$@"; do functions[$t]="__safeops_guard $t \"\$@\""; done
+} __SAFEOPS_PLAIN_TOOLS__
 
 # sudo goes through safeops only when a guarded tool is involved; anything else is plain sudo.
 function sudo {
@@ -254,7 +266,7 @@ __safeops_sudo_guarded() {
   emulate -L zsh
   local w
   for w in "$@"; do
-    if [[ $w == (|*[^A-Za-z0-9_.-])(rm|pg_ctl|pg_ctlcluster|wal-g|pgbackrest|pg_basebackup|systemctl|mv|cp|rsync|find|truncate|shred|dd|pg_dropcluster|pg_resetwal|pg_rewind|pg_upgrade|kill|pkill|killall|psql|reboot|shutdown|poweroff|halt|umount|mkfs|mkfs.*|wipefs)(|[^A-Za-z0-9_.-]*) ]]; then
+    if [[ $w == ${~__safeops_guarded_glob} ]]; then
       return 0
     fi
   done
@@ -280,24 +292,11 @@ __safeops_via() {
 __safeops_route() {
   if __safeops_sudo_guarded "$@"; then __safeops_via "$@"; else \command "$@"; fi
 }
-function nice { __safeops_route nice "$@"; }
-function ionice { __safeops_route ionice "$@"; }
-function nohup { __safeops_route nohup "$@"; }
-function timeout { __safeops_route timeout "$@"; }
-function env { __safeops_route env "$@"; }
-function setsid { __safeops_route setsid "$@"; }
-function stdbuf { __safeops_route stdbuf "$@"; }
-function chrt { __safeops_route chrt "$@"; }
-function taskset { __safeops_route taskset "$@"; }
-function runuser { __safeops_route runuser "$@"; }
-function su { __safeops_route su "$@"; }
-function doas { __safeops_route doas "$@"; }
-function xargs { __safeops_route xargs "$@"; }
-function flock { __safeops_route flock "$@"; }
-function script { __safeops_route script "$@"; }
-function busybox { __safeops_route busybox "$@"; }
-function parallel { __safeops_route parallel "$@"; }
-function watch { __safeops_route watch "$@"; }
+# The prefix commands (src/contract.ts SHELL_PREFIX_COMMANDS): `function nice { __safeops_route nice "$@"; }`.
+() {
+  local t
+  for t in "$@"; do functions[$t]="__safeops_route $t \"\$@\""; done
+} __SAFEOPS_PREFIX_COMMANDS__
 # `exec` is a precommand modifier that a function must not replace (`exec {fd}>&-` in
 # completion code would then be undone): an alias (interactive shells, code parsed after it)
 # sends `exec CMD...` here. A guarded command runs as a child, so a refusal stays readable;
@@ -317,25 +316,8 @@ __safeops_exec() {
   fi
   builtin exec "$@"
 }
-# The guarded tools of TOOLS.md; a cheap pre-filter where most calls are harmless.
-function mv { __safeops_guard mv "$@"; }
-function cp { __safeops_guard cp "$@"; }
-function rsync { __safeops_guard rsync "$@"; }
-function truncate { __safeops_guard truncate "$@"; }
-function shred { __safeops_guard shred "$@"; }
-function pg_dropcluster { __safeops_guard pg_dropcluster "$@"; }
-function pg_resetwal { __safeops_guard pg_resetwal "$@"; }
-function pg_rewind { __safeops_guard pg_rewind "$@"; }
-function pg_upgrade { __safeops_guard pg_upgrade "$@"; }
-function pkill { __safeops_guard pkill "$@"; }
-function killall { __safeops_guard killall "$@"; }
-function reboot { __safeops_guard reboot "$@"; }
-function shutdown { __safeops_guard shutdown "$@"; }
-function poweroff { __safeops_guard poweroff "$@"; }
-function halt { __safeops_guard halt "$@"; }
-function umount { __safeops_guard umount "$@"; }
-function mkfs { __safeops_guard mkfs "$@"; }
-function wipefs { __safeops_guard wipefs "$@"; }
+# The guarded tools with a cheap pre-filter where most calls are harmless (src/contract.ts
+# SHELL_PREFILTERED_TOOLS); the others are defined above.
 # mkfs.* found at `safeops init` (names checked by render.ts: mkfs. and [A-Za-z0-9_]).
 () {
   local t
@@ -404,10 +386,10 @@ __safeops_find_dir() {
     return 0
   fi
   for d in "${__safeops_state_dirs[@]}"; do
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       # Never for root: after `su` without `-` XDG_RUNTIME_DIR is still the user's.
       [[ ${XDG_RUNTIME_DIR:-} == /* && $EUID != 0 ]] || continue
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     if [[ -f $d/prompt ]] && __safeops_dir_ok $d; then
       __safeops_dir=$d
@@ -448,33 +430,36 @@ __safeops_read() {
   [[ -f $f && -r $f ]] || return 1
   __safeops_why='unreadable state file'
   (( ${+builtins[sysread]} )) || return 1
-  # One bounded read: 32 lines of 200 bytes fit in 6464 bytes; a bigger file is not ours.
-  { sysread -s 8192 buf } 2>/dev/null <$f || return 1
-  (( ${#buf} <= 6464 )) || return 1
+  # One bounded read: a file of __safeops_p_bytes bytes or more is not ours.
+  { sysread -s $__safeops_p_bytes buf } 2>/dev/null <$f || return 1
+  (( ${#buf} < __safeops_p_bytes )) || return 1
   [[ $buf == ${~__safeops_bad_char} ]] && return 1
   lines=("${(@f)${buf%$'\n'}}")
   for line in "${lines[@]}"; do
     (( ++n ))
-    (( n <= 32 && ${#line} <= 200 )) || return 1
+    (( n <= __safeops_p_lines && ${#line} <= __safeops_p_line )) || return 1
     if (( n == 1 )); then
-      [[ $line == 'safeops-prompt 1' ]] || return 1
+      [[ $line == __SAFEOPS_PROMPT_FIRST_LINE__ ]] || return 1
+      continue
+    fi
+    # The heartbeat is the second line, and only there.
+    if (( n == 2 )); then
+      [[ $line == 'heartbeat '* ]] || return 1
+      hb=${line#heartbeat }
+      [[ $hb == [0-9]## && ${#hb} -le __safeops_p_hb_digits ]] || return 1
       continue
     fi
     case $line in
       (end) fin=1; break ;;
-      ('heartbeat '*)
-        [[ -z $hb ]] || return 1
-        hb=${line#heartbeat }
-        [[ $hb == [0-9](#c1,12) ]] || return 1 ;;
       ('role '*)
         [[ -z $role ]] || return 1
         role=${line#role }
-        [[ $role == (primary|unknown|recovering|standby|stopped|none) ]] || return 1 ;;
+        [[ $role == (__SAFEOPS_ROLES_ALT__) ]] || return 1 ;;
       ('label '*)
         [[ -z $label ]] || return 1
         label=${line#label } ;;
       ('alert '*)
-        (( ${#__safeops_alerts} < 8 )) || return 1
+        (( ${#__safeops_alerts} < __safeops_p_alerts_max )) || return 1
         __safeops_alerts+=("${line#alert }") ;;
       (*) return 1 ;;
     esac
@@ -499,13 +484,13 @@ __safeops_read() {
 # Per role: __safeops_bg (#rrggbb or empty) and __safeops_sgr (SGR parameters or empty).
 __safeops_style() {
   case $1 in
-    (primary) __safeops_bg=__SAFEOPS_BG_PRIMARY__ __safeops_sgr=__SAFEOPS_SGR_PRIMARY__ __safeops_word=PRIMARY ;;
-    (standby) __safeops_bg=__SAFEOPS_BG_STANDBY__ __safeops_sgr=__SAFEOPS_SGR_STANDBY__ __safeops_word=standby ;;
-    (recovering) __safeops_bg=__SAFEOPS_BG_RECOVERING__ __safeops_sgr=__SAFEOPS_SGR_RECOVERING__ __safeops_word=recovering ;;
-    (stopped) __safeops_bg=__SAFEOPS_BG_STOPPED__ __safeops_sgr=__SAFEOPS_SGR_STOPPED__ __safeops_word=stopped ;;
-    (none) __safeops_bg=__SAFEOPS_BG_NONE__ __safeops_sgr=__SAFEOPS_SGR_NONE__ __safeops_word='no clusters' ;;
-    (unknown) __safeops_bg=__SAFEOPS_BG_UNKNOWN__ __safeops_sgr=__SAFEOPS_SGR_UNKNOWN__ __safeops_word=UNKNOWN ;;
-    (*) __safeops_bg=__SAFEOPS_BG_STALE__ __safeops_sgr=__SAFEOPS_SGR_STALE__ __safeops_word=STALE ;;
+    (primary) __safeops_bg=__SAFEOPS_BG_PRIMARY__ __safeops_sgr=__SAFEOPS_SGR_PRIMARY__ __safeops_word=__SAFEOPS_WORD_PRIMARY__ ;;
+    (standby) __safeops_bg=__SAFEOPS_BG_STANDBY__ __safeops_sgr=__SAFEOPS_SGR_STANDBY__ __safeops_word=__SAFEOPS_WORD_STANDBY__ ;;
+    (recovering) __safeops_bg=__SAFEOPS_BG_RECOVERING__ __safeops_sgr=__SAFEOPS_SGR_RECOVERING__ __safeops_word=__SAFEOPS_WORD_RECOVERING__ ;;
+    (stopped) __safeops_bg=__SAFEOPS_BG_STOPPED__ __safeops_sgr=__SAFEOPS_SGR_STOPPED__ __safeops_word=__SAFEOPS_WORD_STOPPED__ ;;
+    (none) __safeops_bg=__SAFEOPS_BG_NONE__ __safeops_sgr=__SAFEOPS_SGR_NONE__ __safeops_word=__SAFEOPS_WORD_NONE__ ;;
+    (unknown) __safeops_bg=__SAFEOPS_BG_UNKNOWN__ __safeops_sgr=__SAFEOPS_SGR_UNKNOWN__ __safeops_word=__SAFEOPS_WORD_UNKNOWN__ ;;
+    (*) __safeops_bg=__SAFEOPS_BG_STALE__ __safeops_sgr=__SAFEOPS_SGR_STALE__ __safeops_word=__SAFEOPS_WORD_STALE__ ;;
   esac
 }
 
@@ -645,15 +630,15 @@ __safeops_watcher_notice() {
   local -a dirs
   if [[ -n ${SAFEOPS_STATE_DIR:-} ]]; then dirs=($SAFEOPS_STATE_DIR); else dirs=($__safeops_state_dirs); fi
   for d in $dirs; do
-    if [[ $d == '$XDG_RUNTIME_DIR/'* ]]; then
+    if [[ $d == "$__safeops_xdg"* ]]; then
       [[ ${XDG_RUNTIME_DIR:-} == /* ]] || continue
-      d=$XDG_RUNTIME_DIR/${d#'$XDG_RUNTIME_DIR/'}
+      d=$XDG_RUNTIME_DIR/${d#"$__safeops_xdg"}
     fi
     f=$d/prompt
     if [[ -f $f && -r $f ]] && { IFS= read -r hb && IFS= read -r hb } <$f 2>/dev/null; then
       hb=${hb#heartbeat }
       now=${EPOCHSECONDS:-${(%):-%D{%s}}}
-      if [[ $hb == <-> && ${#hb} -le 12 && $now == <-> ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
+      if [[ $hb == <-> && ${#hb} -le __safeops_p_hb_digits && $now == <-> ]] && (( now - 10#$hb <= __safeops_stale_after )); then return 0; fi
     fi
   done
   if [[ ${SAFEOPS_START_WATCHER:-} == 1 ]]; then

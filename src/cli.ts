@@ -143,6 +143,15 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
         code = await runConfig({ action: String(a.action), key: a.key as string | undefined, value: a.value as string | undefined, system: a.system as boolean | undefined, user: a.user as boolean | undefined }, loaded, edge);
       },
     )
+    .command(
+      'completions <shell>',
+      'print the completion script for bash, zsh or fish (packages install it already)',
+      (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] }),
+      async (a) => {
+        const { renderCompletion } = await import('./shell/completions.js');
+        process.stdout.write(renderCompletion(a.shell as 'bash' | 'zsh' | 'fish'));
+      },
+    )
     .epilogue(guardHelp(width))
     .demandCommand(1, 'Name a command (safeops --help lists them).')
     .recommendCommands()

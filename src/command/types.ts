@@ -1,14 +1,9 @@
 // What a command line means to the guard. Parsers (pure) turn argv into a ParsedCommand;
 // the facts layer resolves its raw targets into ResolvedTargets; decide() judges the result.
 
-/** The commands safeops wraps itself. */
-export const GUARDED_TOOLS = [
-  'rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl',
-  // issue 9 item 4 (docs/guarded-tools.md); `mkfs.*` are read as mkfs.
-  'mv', 'cp', 'rsync', 'find', 'truncate', 'shred', 'dd', 'pg_dropcluster', 'pg_resetwal', 'pg_rewind', 'pg_upgrade',
-  'kill', 'pkill', 'killall', 'psql', 'reboot', 'shutdown', 'poweroff', 'halt', 'umount', 'mkfs', 'wipefs',
-] as const;
-export type GuardedTool = (typeof GUARDED_TOOLS)[number];
+/** The commands safeops wraps itself: the list lives in the contract (src/contract.ts). */
+export { GUARDED_TOOLS, type GuardedTool } from '../contract.js';
+import type { GuardedTool } from '../contract.js';
 
 /** How a command names a cluster it acts on (before resolution against the host's facts). */
 export type ClusterRef =

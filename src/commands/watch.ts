@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Edge } from '../util/edge.js';
 import { UsageError } from '../util/errors.js';
+import { SYSTEM_STATE_DIR, USER_STATE_DIR_NAME } from '../contract.js';
 
 export interface WatchCommandOptions {
   /** `--state-dir DIR` */
@@ -30,13 +31,13 @@ export function resolveStateDir(opts: Pick<WatchCommandOptions, 'stateDir' | 'us
   const userDir = () => {
     const xdg = env.XDG_RUNTIME_DIR;
     if (!xdg || !xdg.startsWith('/')) throw new UsageError('XDG_RUNTIME_DIR is not set, so there is no per-user state dir: give --state-dir DIR, or run the system watcher as root');
-    return path.join(xdg, 'safeops');
+    return path.join(xdg, USER_STATE_DIR_NAME);
   };
   let dir: string;
   if (opts.stateDir) dir = path.resolve(opts.stateDir);
   else if (opts.user) dir = userDir();
   else if (env.SAFEOPS_STATE_DIR) dir = path.resolve(env.SAFEOPS_STATE_DIR);
-  else dir = uid === 0 ? '/run/safeops' : userDir();
+  else dir = uid === 0 ? SYSTEM_STATE_DIR : userDir();
   return { dir, system: uid === 0 && !opts.user };
 }
 

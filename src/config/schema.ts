@@ -4,6 +4,7 @@
 // The checks of each section are in validate.ts.
 import { defaultFleetConfig, type FleetConfig } from './fleet.js';
 import { applyConfigObject } from './validate.js';
+import { DEFAULT_ROLE_BACKGROUND } from '../contract.js';
 
 export type ProtectAction = 'confirm' | 'refuse';
 
@@ -113,15 +114,7 @@ export function defaultConfig(): Config {
     archiving: { readyMaxAgeSeconds: 60, timelineGraceSeconds: 30 },
     wal: { diskFullWithinHours: 6, minFreePercent: 5, slotRetainedMaxMB: 1024, slotSafeMinMB: 1024 },
     shell: {
-      colors: {
-        primary: '#5f0000',
-        standby: '#00005f',
-        recovering: '#3f005f',
-        stopped: '#303030',
-        unknown: '#5f3f00',
-        stale: '#5f3f00',
-        none: null,
-      },
+      colors: { ...DEFAULT_ROLE_BACKGROUND }, // src/contract.ts
       background: true,
       title: true,
       tmux: true,

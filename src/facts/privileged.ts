@@ -17,6 +17,7 @@ import { gatherFileFacts, snapshotProc, type GatherEdge } from './gather.js';
 import type { Mount } from './mounts.js';
 import { stateDirCandidates } from '../util/state-dir.js';
 import { resolveBinary } from '../run/resolve-bin.js';
+import { SYSTEM_STATE_DIR } from '../contract.js';
 
 /** Programs that run a command as another user. */
 const ELEVATORS = new Set(['sudo', 'su', 'runuser', 'doas', 'pkexec', 'sudoedit']);
@@ -103,7 +104,7 @@ export function readPrivileged(req: FactsRequest, opts: { env: NodeJS.ProcessEnv
 
 /** Root's watcher's state.json, when it is root's, not writable by others, and fresh. */
 export function rootWatcherClusters(env: NodeJS.ProcessEnv, nowMs: number, maxAgeSeconds: number): Array<{ dataDir: string; footprint: FootprintEntry[]; footprintGaps?: string[] }> | null {
-  const dirs = [...new Set([...stateDirCandidates(env), '/run/safeops'])];
+  const dirs = [...new Set([...stateDirCandidates(env), SYSTEM_STATE_DIR])];
   for (const dir of dirs) {
     try {
       const file = path.join(dir, 'state.json');

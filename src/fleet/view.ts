@@ -2,6 +2,7 @@
 // etcd, with the alerts they call for: split brain across hosts, a member gone silent, a primary
 // with no standby anywhere, version drift between members.
 import type { FleetAlert, FleetMember, FleetSet, FleetView, MemberReport } from './types.js';
+import { ROLE_WORD } from '../contract.js';
 
 /** A member whose key vanished is remembered (and alerted on) this long. */
 export const SILENT_KEEP_MS = 10 * 60_000;
@@ -80,7 +81,6 @@ export function buildView(input: { self: string; localSysids: string[]; known: I
   };
 }
 
-const ROLE_WORD: Record<string, string> = { primary: 'PRIMARY', standby: 'standby', recovering: 'recovering', unknown: 'UNKNOWN', stopped: 'stopped' };
 
 /** Lag in the prompt's words: "0s", "lag 3m". */
 function lagWords(sec: number | null): string {
@@ -102,7 +102,7 @@ export function fleetSegment(view: FleetView | null): string {
   for (const s of view.sets) {
     for (const m of s.members) {
       if (m.host === view.self) continue;
-      const text = m.expired ? `${m.host} silent` : `${m.host} ${ROLE_WORD[m.role] ?? 'UNKNOWN'}${m.role === 'standby' ? lagWords(m.replayLagSeconds) : ''}`;
+      const text = m.expired ? `${m.host} silent` : `${m.host} ${(ROLE_WORD as Record<string, string>)[m.role] ?? ROLE_WORD.unknown}${m.role === 'standby' ? lagWords(m.replayLagSeconds) : ''}`;
       if (seen.has(text)) continue;
       seen.add(text);
       parts.push(text);

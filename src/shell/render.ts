@@ -5,22 +5,19 @@ import bashTpl from '../../shell/safeops.bash?raw';
 import zshTpl from '../../shell/safeops.zsh?raw';
 import fishTpl from '../../shell/safeops.fish?raw';
 import type { ShellColors } from '../config/schema.js';
-import { PROMPT_ROLES, type PromptRoleName } from '../contract.js';
+import {
+  GUARDED_TOOLS, MKFS_TOOL_RE, PROMPT_ALERTS_MAX, PROMPT_BYTES, PROMPT_BYTES_MAX, PROMPT_CHARSET, PROMPT_FIRST_LINE, PROMPT_HEARTBEAT_DIGITS_MAX,
+  PROMPT_LINE_MAX, PROMPT_LINES_MAX, PROMPT_ROLES, ROLE_WORD, SHELLS, SHELL_PLAIN_TOOLS, SHELL_PREFIX_COMMANDS, XDG_RUNTIME_PREFIX,
+  type PromptRoleName, type PromptStyleName, type ShellName,
+} from '../contract.js';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type ShellName = (typeof SHELLS)[number];
-
-/** The `role` line of the prompt file (DEVELOPERS.md), most dangerous first. */
-export { PROMPT_ROLES } from '../contract.js';
+// What the templates and their importers know from the contract (src/contract.ts), re-exported.
+export { DEFAULT_STATE_DIRS, MKFS_TOOL_RE, PROMPT_ROLES, SHELLS, SHELL_PREFIX_COMMANDS, XDG_RUNTIME_PREFIX, type ShellName } from '../contract.js';
+/** Every guarded tool has a function in each template (src/contract.ts GUARDED_TOOLS). */
+export const SHELL_GUARDED_TOOLS = GUARDED_TOOLS;
 export type PromptRole = PromptRoleName;
 /** What a shell shows: a role from a fresh, valid file, or stale. */
-export type PromptStyle = PromptRole | 'stale';
-
-/** A state dir candidate starting with this is expanded by the shell at run time. */
-export const XDG_RUNTIME_PREFIX = '$XDG_RUNTIME_DIR/';
-
-/** The candidates a shell looks in when SAFEOPS_STATE_DIR is not set, in order. */
-export const DEFAULT_STATE_DIRS: readonly string[] = [`${XDG_RUNTIME_PREFIX}safeops`, '/run/safeops'];
+export type PromptStyle = PromptStyleName;
 
 export interface InitFeatures {
   /** Lead the prompt with the role segment. */
@@ -52,25 +49,6 @@ export interface InitOptions {
   /** `mkfs.*` tools found at init time, each wrapped like `mkfs` (names not matching MKFS_TOOL_RE are dropped). */
   mkfsTools?: readonly string[];
 }
-
-/**
- * The commands each template wraps in a function that calls safeops (TOOLS.md; the templates
- * spell them out, and test/unit/shell-render.test.ts checks they match). `find`, `dd`, `psql`
- * and `kill` have a cheap pre-filter in the shell; `mkfs.*` follow `mkfsTools`.
- */
-export const SHELL_GUARDED_TOOLS = [
-  'rm', 'pg_ctl', 'pg_ctlcluster', 'wal-g', 'pgbackrest', 'pg_basebackup', 'systemctl',
-  'mv', 'cp', 'rsync', 'find', 'truncate', 'shred', 'dd', 'pg_dropcluster', 'pg_resetwal', 'pg_rewind', 'pg_upgrade',
-  'kill', 'pkill', 'killall', 'psql', 'reboot', 'shutdown', 'poweroff', 'halt', 'umount', 'mkfs', 'wipefs',
-] as const;
-/** Prefix commands routed through `safeops exec` when a word names a guarded tool (plus `sudo`, and `exec` by alias). */
-export const SHELL_PREFIX_COMMANDS = [
-  'nice', 'ionice', 'nohup', 'timeout', 'env', 'setsid', 'stdbuf', 'chrt', 'taskset', 'runuser', 'su', 'doas',
-  'xargs', 'flock', 'script', 'busybox', 'parallel', 'watch',
-] as const;
-
-/** A `mkfs.*` name that may become a shell function name. */
-export const MKFS_TOOL_RE = /^mkfs\.[A-Za-z0-9_]{1,32}$/;
 
 const TEMPLATES: Record<ShellName, string> = { bash: bashTpl, zsh: zshTpl, fish: fishTpl };
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
@@ -115,6 +93,51 @@ export function validateInitOptions(opts: InitOptions): void {
   if (!Number.isInteger(s) || s < 1 || s > 86400) throw new RangeError(`staleAfterSeconds must be a whole number from 1 to 86400, got ${s}`);
 }
 
+/** A tool or command name that may become a shell function name, a pattern and a regex alternative. */
+const COMMAND_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+/** Bytes a bracket expression of a glob, an ERE and a PCRE reads alike, `-` last (PROMPT_BYTES). */
+const BRACKET_SAFE_RE = /^[A-Za-z0-9 ._,:/@()+=]+-?$/;
+/** A word boundary for a command name: a name of its own, as a basename or in an `sh -c` string. */
+const NAME_CHAR = '[^A-Za-z0-9_.-]';
+
+/**
+ * The contract's values for the templates (src/contract.ts; docs/contract.md), quoted for
+ * `shell`. Checked here, so that nothing in the contract can become shell code: names are plain
+ * command names, the byte set holds no quote or bracket metacharacter.
+ */
+function contractSubstitutions(shell: ShellName): Map<string, string> {
+  const q = (v: string) => quoteFor(shell, v);
+  for (const n of [...GUARDED_TOOLS, ...SHELL_PREFIX_COMMANDS, ...PROMPT_ROLES])
+    if (!COMMAND_NAME_RE.test(n)) throw new Error(`src/contract.ts: ${JSON.stringify(n)} cannot be a shell function name`);
+  if (!BRACKET_SAFE_RE.test(PROMPT_BYTES)) throw new Error('src/contract.ts: PROMPT_BYTES must be plain printable bytes, `-` last');
+  const m = new Map<string, string>([
+    ['__SAFEOPS_PLAIN_TOOLS__', SHELL_PLAIN_TOOLS.map(q).join(' ')],
+    ['__SAFEOPS_PREFIX_COMMANDS__', SHELL_PREFIX_COMMANDS.map(q).join(' ')],
+    ['__SAFEOPS_XDG_PREFIX__', q(XDG_RUNTIME_PREFIX)],
+    ['__SAFEOPS_PROMPT_FIRST_LINE__', q(PROMPT_FIRST_LINE)],
+    ['__SAFEOPS_PROMPT_LINE_MAX__', String(PROMPT_LINE_MAX)],
+    ['__SAFEOPS_PROMPT_LINES_MAX__', String(PROMPT_LINES_MAX)],
+    ['__SAFEOPS_PROMPT_ALERTS_MAX__', String(PROMPT_ALERTS_MAX)],
+    ['__SAFEOPS_PROMPT_BYTES_MAX__', String(PROMPT_BYTES_MAX)],
+    ['__SAFEOPS_HEARTBEAT_DIGITS_MAX__', String(PROMPT_HEARTBEAT_DIGITS_MAX)],
+  ]);
+  for (const key of [...PROMPT_ROLES, 'stale'] as const) m.set(`__SAFEOPS_WORD_${key.toUpperCase()}__`, q(ROLE_WORD[key]));
+  if (shell === 'fish') {
+    m.set('__SAFEOPS_ROLES__', PROMPT_ROLES.map(q).join(' '));
+    // PCRE2 (string match -r): the whole file may hold newlines, a line may not.
+    m.set('__SAFEOPS_PROMPT_BAD_RE__', q(`[^\\n${PROMPT_CHARSET}]`));
+    m.set('__SAFEOPS_PROMPT_BAD_LINE_RE__', q(`[^${PROMPT_CHARSET}]`));
+  } else {
+    m.set('__SAFEOPS_ROLES_ALT__', PROMPT_ROLES.map(q).join('|'));
+    // A glob matching any text with a byte outside the set (newlines allowed), bytes listed.
+    m.set('__SAFEOPS_PROMPT_BAD_GLOB__', `${q('*[!')}$'\\n'${q(`${PROMPT_BYTES}]*`)}`);
+  }
+  const names = GUARDED_TOOLS.map((t) => (t === 'mkfs' ? (shell === 'zsh' ? 'mkfs|mkfs.*' : 'mkfs(\\.[A-Za-z0-9_]+)?') : t)).join('|');
+  if (shell === 'zsh') m.set('__SAFEOPS_GUARDED_GLOB__', q(`(|*${NAME_CHAR})(${names})(|${NAME_CHAR}*)`));
+  else m.set('__SAFEOPS_GUARDED_RE__', q(`(^|${NAME_CHAR})(${names})($|${NAME_CHAR})`));
+  return m;
+}
+
 /** The values substituted for each `__SAFEOPS_*__` placeholder, already quoted for `shell`. */
 function substitutions(shell: ShellName, opts: InitOptions): Map<string, string> {
   const q = (v: string) => quoteFor(shell, v);
@@ -130,6 +153,7 @@ function substitutions(shell: ShellName, opts: InitOptions): Map<string, string>
     ['__SAFEOPS_COLOR__', flag(!opts.noColor)],
     ['__SAFEOPS_MKFS_TOOLS__', [...new Set(opts.mkfsTools ?? [])].filter((t) => MKFS_TOOL_RE.test(t)).map(q).join(' ')],
   ]);
+  for (const [k, v] of contractSubstitutions(shell)) m.set(k, v);
   for (const key of [...PROMPT_ROLES, 'stale'] as const) {
     const color = opts.noColor ? null : key === 'none' ? opts.colors.none : opts.colors[key];
     const c = color === null ? '' : color.toLowerCase();
@@ -143,11 +167,23 @@ function substitutions(shell: ShellName, opts: InitOptions): Map<string, string>
 export function renderInit(shell: ShellName, opts: InitOptions): string {
   if (!isShellName(shell)) throw new RangeError(`unknown shell ${JSON.stringify(shell)}: use one of ${SHELLS.join(', ')}`);
   validateInitOptions(opts);
-  const subs = substitutions(shell, opts);
-  const out = TEMPLATES[shell].replace(/__SAFEOPS_[A-Z_]+__/g, (name) => {
+  return fill(`shell/safeops.${shell}`, TEMPLATES[shell], substitutions(shell, opts));
+}
+
+/**
+ * `template` with each `__SAFEOPS_*__` placeholder replaced by its value. Both ways strict: an
+ * unknown placeholder throws, and so does a value no placeholder asks for (a template that
+ * spells a contract list out by hand again instead of taking it from here).
+ */
+export function fill(what: string, template: string, subs: ReadonlyMap<string, string>): string {
+  const used = new Set<string>();
+  const out = template.replace(/__SAFEOPS_[A-Z_]+__/g, (name) => {
     const v = subs.get(name);
-    if (v === undefined) throw new Error(`shell/safeops.${shell}: unknown placeholder ${name}`);
+    if (v === undefined) throw new Error(`${what}: unknown placeholder ${name}`);
+    used.add(name);
     return v;
   });
+  const unused = [...subs.keys()].filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`${what}: placeholder${unused.length > 1 ? 's' : ''} ${unused.join(', ')} not used`);
   return out;
 }

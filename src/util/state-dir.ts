@@ -1,6 +1,7 @@
 // Where the watcher publishes state (DEVELOPERS.md "Contract: the state directory").
 import fs from 'node:fs';
 import path from 'node:path';
+import { SYSTEM_STATE_DIR, USER_STATE_DIR_NAME } from '../contract.js';
 
 /**
  * Candidate state dirs in order: SAFEOPS_STATE_DIR, the user's runtime dir, the system one.
@@ -9,8 +10,8 @@ import path from 'node:path';
 export function stateDirCandidates(env: NodeJS.ProcessEnv, euid: number = process.geteuid?.() ?? -1): string[] {
   if (env.SAFEOPS_STATE_DIR) return [env.SAFEOPS_STATE_DIR];
   const out: string[] = [];
-  if (env.XDG_RUNTIME_DIR && euid !== 0) out.push(path.join(env.XDG_RUNTIME_DIR, 'safeops'));
-  out.push('/run/safeops');
+  if (env.XDG_RUNTIME_DIR && euid !== 0) out.push(path.join(env.XDG_RUNTIME_DIR, USER_STATE_DIR_NAME));
+  out.push(SYSTEM_STATE_DIR);
   return out;
 }
 

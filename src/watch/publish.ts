@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Alert, ClusterPromptRole, PromptRole, StateDoc } from './events.js';
 import { withStateDirFd } from '../util/state-dir.js';
-import { PROMPT_ALERTS_MAX, PROMPT_CHARSET, PROMPT_FIRST_LINE, PROMPT_LINE_MAX } from '../contract.js';
+import { PROMPT_ALERTS_MAX, PROMPT_CHARSET, PROMPT_FIRST_LINE, PROMPT_LINE_MAX, ROLE_WORD } from '../contract.js';
 
 /** The prompt file's grammar lives in src/contract.ts (the shells check the same rules). */
 export { PROMPT_ALERTS_MAX, PROMPT_LINE_MAX } from '../contract.js';
@@ -34,7 +34,6 @@ export function sanitizeText(text: string): string {
 /** Higher is more dangerous: the host's role is its most dangerous cluster's. */
 export const ROLE_DANGER: Record<PromptRole, number> = { primary: 5, unknown: 4, recovering: 3, standby: 2, stopped: 1, none: 0 };
 
-const ROLE_WORD: Record<ClusterPromptRole, string> = { primary: 'PRIMARY', unknown: 'UNKNOWN', recovering: 'recovering', standby: 'standby', stopped: 'stopped' };
 
 /** The role the prompt shows for one cluster: not running is `stopped`; not knowing whether it runs is `unknown`. */
 export function clusterPromptRole(c: Pick<ClusterFacts, 'running' | 'role'> & { roleSource?: ClusterFacts['roleSource'] }): ClusterPromptRole {
@@ -74,7 +73,7 @@ export function hostRole(host: Pick<HostFacts, 'clusters' | 'unidentifiedPostmas
 /** "PRIMARY 15/main, standby 15/replica", cut with ", +N more" to fit one prompt line. */
 export function renderLabel(host: Pick<HostFacts, 'clusters' | 'unidentifiedPostmasters'>): string {
   const items = labelItems(host);
-  if (items.length === 0) return 'no clusters';
+  if (items.length === 0) return ROLE_WORD.none;
   const room = PROMPT_LINE_MAX - 'label '.length;
   let label = '';
   for (let i = 0; i < items.length; i++) {

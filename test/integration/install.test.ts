@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../support/cli.js';
+import { GUARDED_TOOLS, MANAGEMENT_COMMANDS } from '../../src/contract.js';
 
 const tmpDirs: string[] = [];
 function tmp(prefix: string): string {
@@ -124,13 +125,19 @@ describe('install.sh --prefix', () => {
     expect(fs.statSync(file, { bigint: true }).mtimeNs).toBe(cache.mtimeNs);
   });
 
-  test('completions are in the standard places under the prefix', () => {
+  test('completions are in the standard places under the prefix, rendered from the contract', () => {
     const where: Record<string, string> = {
-      'share/bash-completion/completions/safeops': 'completions/safeops.bash',
-      'share/zsh/site-functions/_safeops': 'completions/_safeops',
-      'share/fish/vendor_completions.d/safeops.fish': 'completions/safeops.fish',
+      'share/bash-completion/completions/safeops': 'dist/completions/safeops.bash',
+      'share/zsh/site-functions/_safeops': 'dist/completions/_safeops',
+      'share/fish/vendor_completions.d/safeops.fish': 'dist/completions/safeops.fish',
     };
-    for (const [installed, src] of Object.entries(where)) expect(fs.readFileSync(path.join(prefix, installed), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, src), 'utf8'));
+    for (const [installed, src] of Object.entries(where)) {
+      const text = fs.readFileSync(path.join(prefix, installed), 'utf8');
+      expect(text).toBe(fs.readFileSync(path.join(ROOT, src), 'utf8'));
+      // Every guarded tool and management command (src/contract.ts), no placeholder left.
+      expect(text).not.toMatch(/__SAFEOPS_[A-Z_]+__/);
+      for (const w of [...GUARDED_TOOLS, ...Object.keys(MANAGEMENT_COMMANDS)]) expect(text, w).toMatch(new RegExp(`[ '(]${w}[ ':)]`));
+    }
   });
 
   test('the manifest names every path it created, and nothing else', () => {

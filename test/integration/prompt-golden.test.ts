@@ -12,6 +12,9 @@ import { BIN } from '../support/cli.js';
 const ESC = '\x1b';
 const head = (hb: number | string) => `safeops-prompt 1\nheartbeat ${hb}\n`;
 
+/** `text` and one more line of `x`, to exactly `size` bytes. */
+const padTo = (text: string, size: number) => `${text}${'x'.repeat(size - text.length - 1)}\n`;
+
 /** name -> file text, given a fresh heartbeat. */
 const GOLDEN: Array<[string, (hb: number) => string]> = [
   ['a primary with a label and an alert', (hb) => `${head(hb)}role primary\nlabel PRIMARY 15/main, standby 15/replica\nalert archiving failing on 15/main\nend\n`],
@@ -25,6 +28,10 @@ const GOLDEN: Array<[string, (hb: number) => string]> = [
   ['a line one byte too long', (hb) => `${head(hb)}role primary\nlabel ${'L'.repeat(PROMPT_LINE_MAX - 5)}\nend\n`],
   ['too many lines', (hb) => `${head(hb)}role primary\n${'label x\n'.repeat(0)}${Array.from({ length: 40 }, () => 'alert x\n').join('')}end\n`],
   ['oversized file', (hb) => `${head(hb)}role primary\nlabel P\nend\n${'x'.repeat(PROMPT_BYTES_MAX)}\n`],
+  ['one byte under the size limit (text after end)', (hb) => padTo(`${head(hb)}role standby\nlabel s\nend\n`, PROMPT_BYTES_MAX - 1)],
+  ['exactly the size limit (text after end)', (hb) => padTo(`${head(hb)}role standby\nlabel s\nend\n`, PROMPT_BYTES_MAX)],
+  ['heartbeat on the third line', (hb) => `safeops-prompt 1\nrole primary\nheartbeat ${hb}\nend\n`],
+  ['a second heartbeat line', (hb) => `${head(hb)}heartbeat ${hb}\nrole primary\nend\n`],
   ['truncated: no end', (hb) => `${head(hb)}role primary\nlabel PRIMARY 15/main\n`],
   ['truncated mid-line', (hb) => `${head(hb)}role prim`],
   ['empty', () => ''],

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliEnv, type CliEnv } from '../support/cli.js';
 import { cleanupAll, initPrimary, makeTempRoot, waitFor, type PgNode } from '../support/pg.js';
 import { TmuxServer, cleanEnv, interactiveShell } from '../support/tmux.js';
+import { GUARDED_TOOLS } from '../../src/contract.js';
 
 const PKG_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const VERSION_A = `${PKG_VERSION}~upgradetest`; // sorts before PKG_VERSION for dpkg
@@ -246,6 +247,12 @@ describe('the .deb', () => {
     ]) {
       expect(listed).toContain(f);
       expect(fs.existsSync(f)).toBe(true);
+    }
+    // The packaged completions are the rendered ones (src/contract.ts), not the templates.
+    for (const f of ['/usr/share/bash-completion/completions/safeops', '/usr/share/zsh/vendor-completions/_safeops', '/usr/share/fish/vendor_completions.d/safeops.fish']) {
+      const text = fs.readFileSync(f, 'utf8');
+      expect(text, f).not.toMatch(/__SAFEOPS_[A-Z_]+__/);
+      for (const t of GUARDED_TOOLS) expect(text, `${f}: ${t}`).toContain(t);
     }
     expect((await run('/usr/bin/safeops', ['--version'], dpkgEnv)).stdout).toBe(VERSION_A);
     expect(fs.readFileSync('/lib/systemd/system/safeops.service', 'utf8')).toContain('ExecStart=/usr/bin/safeops watch\n');

@@ -218,12 +218,14 @@ async function lintBash(script: string): Promise<Result> {
 }
 
 describe('templates and completion files', () => {
-  test('shellcheck passes on shell/safeops.bash and completions/safeops.bash', async () => {
-    expect(await exec(['shellcheck', '-s', 'bash', path.join(ROOT, 'shell/safeops.bash'), path.join(ROOT, 'completions/safeops.bash')], env)).toEqual({ code: 0, stdout: '', stderr: '' });
+  // The templates (placeholders are plain words) and the completions the build rendered from them.
+  test('shellcheck passes on shell/safeops.bash and completions/safeops.bash, template and rendered', async () => {
+    const files = ['shell/safeops.bash', 'completions/safeops.bash', 'dist/completions/safeops.bash'].map((f) => path.join(ROOT, f));
+    expect(await exec(['shellcheck', '-s', 'bash', ...files], env)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  test('fish parses shell/safeops.fish and completions/safeops.fish', async () => {
-    for (const f of ['shell/safeops.fish', 'completions/safeops.fish'])
+  test('fish parses shell/safeops.fish and completions/safeops.fish, template and rendered', async () => {
+    for (const f of ['shell/safeops.fish', 'completions/safeops.fish', 'dist/completions/safeops.fish'])
       expect(await exec(['fish', '--no-config', '--no-execute', path.join(ROOT, f)], env)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
@@ -231,7 +233,7 @@ describe('templates and completion files', () => {
     const complete = (words: string[], cword = words.length - 1) =>
       `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${cword}; _safeops; printf '%s\\n' "\${COMPREPLY[@]}"; echo --`;
     const code = [
-      `source '${ROOT}/completions/safeops.bash'`,
+      `source '${ROOT}/dist/completions/safeops.bash'`,
       'complete -p safeops',
       complete(['safeops', 'st']),
       complete(['safeops', 'init', '']),
@@ -266,17 +268,17 @@ describe('templates and completion files', () => {
   });
 
   test('zsh: the completion registers with compinit (from $fpath, or sourced)', async () => {
-    const viaFpath = `fpath=('${ROOT}/completions' $fpath); autoload -Uz compinit; compinit -u -d '${tmp}/zcd1'; print -r -- $_comps[safeops]`;
+    const viaFpath = `fpath=('${ROOT}/dist/completions' $fpath); autoload -Uz compinit; compinit -u -d '${tmp}/zcd1'; print -r -- $_comps[safeops]`;
     expect(await exec(strict('zsh', viaFpath), env)).toEqual({ code: 0, stdout: '_safeops\n', stderr: '' });
-    const sourced = `autoload -Uz compinit; compinit -u -d '${tmp}/zcd2'; source '${ROOT}/completions/_safeops'; print -r -- $_comps[safeops]`;
+    const sourced = `autoload -Uz compinit; compinit -u -d '${tmp}/zcd2'; source '${ROOT}/dist/completions/_safeops'; print -r -- $_comps[safeops]`;
     expect(await exec(strict('zsh', sourced), env)).toEqual({ code: 0, stdout: '_safeops\n', stderr: '' });
     // Sourced before compinit it stays silent (nothing to register with yet).
-    expect(await exec(strict('zsh', `source '${ROOT}/completions/_safeops'`), env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await exec(strict('zsh', `source '${ROOT}/dist/completions/_safeops'`), env)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   test('fish: the completion loads and completes', async () => {
     const code = [
-      `source '${ROOT}/completions/safeops.fish'`,
+      `source '${ROOT}/dist/completions/safeops.fish'`,
       "complete -C 'safeops st'",
       "echo ==",
       "complete -C 'safeops init '",
@@ -301,7 +303,7 @@ describe('templates and completion files', () => {
   test('zsh: completing in a real shell (tmux)', async () => {
     const home = path.join(tmp, 'zsh-comp');
     fs.mkdirSync(home, { recursive: true });
-    fs.writeFileSync(path.join(home, '.zshrc'), `fpath=('${ROOT}/completions' $fpath)\nautoload -Uz compinit\ncompinit -u -d '${home}/.zcd'\nPROMPT='%# '\n`);
+    fs.writeFileSync(path.join(home, '.zshrc'), `fpath=('${ROOT}/dist/completions' $fpath)\nautoload -Uz compinit\ncompinit -u -d '${home}/.zcd'\nPROMPT='%# '\n`);
     const server = new TmuxServer('zsh-comp', cleanEnv(home, { ZDOTDIR: home }));
     try {
       const pane = server.start('main', ['zsh', '-d', '-i'], { cwd: home });
