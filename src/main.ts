@@ -4,7 +4,9 @@ import { GUARDED_TOOLS, type GuardedTool } from './command/types.js';
 import { EXIT, UsageError } from './util/errors.js';
 import { readEdge } from './util/edge.js';
 import { trace } from './util/trace.js';
-import { runExplain, runGuard } from './guard/guard.js';
+import { runExplain, runGuard, type GuardExit } from './guard/guard.js';
+import { guardEdge } from './guard/edge.js';
+import { exitLike } from './run/spawn.js';
 import { escapeText } from './util/escape.js';
 
 // The build puts package.json's version here (SAFEOPS_RELEASE_VERSION overrides it: scripts/release.mjs).
@@ -26,7 +28,7 @@ function splitGlobal(argv: string[]): { confirm: string | null; rest: string[] }
   return { confirm, rest: argv.slice(i) };
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number | GuardExit> {
   trace('main');
   const { confirm, rest } = splitGlobal(argv);
   const cmd = rest[0];
@@ -34,14 +36,14 @@ async function main(argv: string[]): Promise<number> {
   trace('edge');
   const confirmValue = confirm ?? (edge.env.SAFEOPS_CONFIRM || null);
   if (cmd !== undefined && (GUARDED_TOOLS as readonly string[]).includes(cmd)) {
-    return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+    return runGuard({ mode: 'tool', tool: cmd as GuardedTool, args: rest.slice(1), confirm: confirmValue, selfPath: process.argv[1] ?? null }, guardEdge(edge));
   }
   // mkfs.ext4 ...: read as mkfs, run as typed (issue 9 item 4).
-  if (cmd !== undefined && /^mkfs\.[A-Za-z0-9_.-]+$/.test(cmd)) return runGuard({ mode: 'exec', args: rest, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+  if (cmd !== undefined && /^mkfs\.[A-Za-z0-9_.-]+$/.test(cmd)) return runGuard({ mode: 'exec', args: rest, confirm: confirmValue, selfPath: process.argv[1] ?? null }, guardEdge(edge));
   if (cmd === 'sudo' || cmd === 'exec') {
     const args = cmd === 'exec' && rest[1] === '--' ? rest.slice(2) : rest.slice(1);
     if (args.length === 0) throw new UsageError(`safeops ${cmd} needs a command, e.g. safeops ${cmd} rm -rf /path`);
-    return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, edge);
+    return runGuard({ mode: cmd, args, confirm: confirmValue, selfPath: process.argv[1] ?? null }, guardEdge(edge));
   }
   if (cmd === '__facts') return (await import('./facts/privileged.js')).runFactsChild(edge);
   if (cmd === 'explain') {
@@ -50,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
     const tool = args[0];
     if (tool === undefined) throw new UsageError('safeops explain needs a command, e.g. safeops explain rm -rf /var/lib/postgresql/15/main');
     const base = { args: args.slice(1), confirm: null, selfPath: process.argv[1] ?? null, json };
-    if ((GUARDED_TOOLS as readonly string[]).includes(tool)) return untilWritten(await runExplain({ ...base, mode: 'tool', tool: tool as GuardedTool }, edge));
-    if (tool === 'sudo') return untilWritten(await runExplain({ ...base, mode: 'sudo' }, edge));
-    return untilWritten(await runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, edge));
+    if ((GUARDED_TOOLS as readonly string[]).includes(tool)) return untilWritten(await runExplain({ ...base, mode: 'tool', tool: tool as GuardedTool }, guardEdge(edge)));
+    if (tool === 'sudo') return untilWritten(await runExplain({ ...base, mode: 'sudo' }, guardEdge(edge)));
+    return untilWritten(await runExplain({ ...base, mode: 'exec', args: tool === 'exec' ? args.slice(1) : args }, guardEdge(edge)));
   }
   if (confirm !== null) throw new UsageError(`--confirm only applies to a guarded command (${GUARDED_TOOLS.join(', ')}, sudo, exec)`);
   if (cmd === '--version' || cmd === '-V') {
@@ -83,7 +85,8 @@ async function untilWritten(code: number): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // The only place safeops leaves: with a code, or (a guarded command) the way its child left.
+  (r) => (typeof r === 'number' ? process.exit(r) : exitLike(r)),
   (e: unknown) => {
     // By name, not instanceof: the lazily loaded modules are a separate bundle with their own class.
     if (e instanceof UsageError || (e as Error)?.name === 'UsageError') {

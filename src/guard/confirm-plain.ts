@@ -1,9 +1,10 @@
 // A plain typed confirmation (readline), used when the Ink screen cannot be loaded.
 import readline from 'node:readline';
+import { checkAnswer } from '../ui/answers.js';
 
 export type PlainOutcome = { outcome: 'confirmed'; typed: string[] } | { outcome: 'declined'; typed: string[] } | { outcome: 'interrupted'; signal: string | null };
 
-/** Ask for each expected answer in turn; any mismatch declines. */
+/** Ask for each expected answer in turn; the first that does not count (checkAnswer, as on the screen) declines. */
 export function askPlain(text: string, prompts: Array<{ question: string; expected: string }>): Promise<PlainOutcome> {
   return new Promise((resolve) => {
     process.stderr.write(text);
@@ -32,7 +33,7 @@ export function askPlain(text: string, prompts: Array<{ question: string; expect
       if (!p) return finish({ outcome: 'confirmed', typed });
       rl.question(p.question, (answer) => {
         typed.push(answer);
-        if (answer.trim() !== p.expected) return finish({ outcome: 'declined', typed });
+        if (!checkAnswer(p.expected, answer)) return finish({ outcome: 'declined', typed });
         ask(i + 1);
       });
     };

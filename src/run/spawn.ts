@@ -46,8 +46,11 @@ export function runInherit(file: string, argv: string[], opts: { cwd?: string; e
   });
 }
 
-/** Leave the way the child left: re-raise its signal (so the shell sees it), else exit with its code. */
-export function exitLike(r: RunResult): never {
+/**
+ * Leave the way the child left: re-raise its signal (so the shell sees it), else exit with its
+ * code (128+N for SIGKILL/SIGSTOP, or a signal that does not end this process). Called by main only.
+ */
+export function exitLike(r: { code: number; signal: NodeJS.Signals | null }): never {
   if (r.signal && r.signal !== 'SIGKILL' && r.signal !== 'SIGSTOP') {
     process.removeAllListeners(r.signal);
     try {
