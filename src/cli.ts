@@ -100,16 +100,17 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       'watch',
       'keep the state dir current for prompts and terminals (the resident watcher)',
       (y) =>
-        y
-          .option('state-dir', { type: 'string', describe: 'publish here (default: SAFEOPS_STATE_DIR, else /run/safeops as root, else $XDG_RUNTIME_DIR/safeops)' })
-          .option('user', { type: 'boolean', default: false, describe: "this user's watcher: $XDG_RUNTIME_DIR/safeops, private modes" })
-          .option('once', { type: 'boolean', default: false, describe: 'gather, publish once, exit' })
-          .option('interval', { type: 'number', describe: 'milliseconds between SQL polls (overrides config watch.sqlIntervalMs)' })
-          .option('daemon', { type: 'boolean', default: false, describe: 'start a detached watcher (no systemd): one per state dir, pid in STATE/watch.pid, logs to --log' })
-          .option('stop', { type: 'boolean', default: false, describe: 'stop the watcher of the state dir' })
-          .option('status', { type: 'boolean', default: false, describe: 'exit 0 if a --daemon watcher runs, 1 if another watcher does, 3 if none' })
-          .option('log', { type: 'string', describe: 'the --daemon log file (default /var/log/safeops/watch.log as root, else ~/.local/state/safeops/watch.log)' })
-          .option('daemon-child', { type: 'boolean', hidden: true }),
+        y.options({
+          'state-dir': { type: 'string', describe: 'publish here (default: SAFEOPS_STATE_DIR, else /run/safeops as root, else $XDG_RUNTIME_DIR/safeops)' },
+          user: { type: 'boolean', default: false, describe: "this user's watcher: $XDG_RUNTIME_DIR/safeops, private modes" },
+          once: { type: 'boolean', default: false, describe: 'gather, publish once, exit' },
+          interval: { type: 'number', describe: 'milliseconds between SQL polls (overrides config watch.sqlIntervalMs)' },
+          daemon: { type: 'boolean', default: false, describe: 'start a detached watcher (no systemd): one per state dir, pid in STATE/watch.pid, logs to --log' },
+          stop: { type: 'boolean', default: false, describe: 'stop the watcher of the state dir' },
+          status: { type: 'boolean', default: false, describe: 'exit 0 if a --daemon watcher runs, 1 if another watcher does, 3 if none' },
+          log: { type: 'string', describe: 'the --daemon log file (default /var/log/safeops/watch.log as root, else ~/.local/state/safeops/watch.log)' },
+          'daemon-child': { type: 'boolean', hidden: true },
+        }),
       async (a) => {
         const { runWatchCommand } = await import('./commands/watch.js');
         code = await runWatchCommand({ stateDir: a['state-dir'] as string | undefined, user: Boolean(a.user), once: Boolean(a.once), intervalMs: a.interval as number | undefined, daemon: Boolean(a.daemon), stop: Boolean(a.stop), status: Boolean(a.status), log: a.log as string | undefined, daemonChild: Boolean(a['daemon-child']) }, edge);
@@ -119,10 +120,11 @@ export async function runCli(argv: string[], edge: Edge, version: string): Promi
       'demo',
       'a disposable primary + streaming standby, a watcher and a shell to try safeops on; all removed on exit',
       (y) =>
-        y
-          .option('shell', { type: 'string', describe: 'bash, zsh or fish (default: $SHELL if one of them, else bash); --no-shell prints NAME=VALUE lines and READY, then waits for SIGTERM/SIGINT' })
-          .option('keep', { type: 'boolean', default: false, describe: 'on exit stop the servers and the watcher but keep the files (debugging)' })
-          .option('reap', { type: 'string', hidden: true }),
+        y.options({
+          shell: { type: 'string', describe: 'bash, zsh or fish (default: $SHELL if one of them, else bash); --no-shell prints NAME=VALUE lines and READY, then waits for SIGTERM/SIGINT' },
+          keep: { type: 'boolean', default: false, describe: 'on exit stop the servers and the watcher but keep the files (debugging)' },
+          reap: { type: 'string', hidden: true },
+        }),
       async (a) => {
         const { runDemo } = await import('./commands/demo.js');
         code = await runDemo({ shell: a.shell as string | false | undefined, keep: Boolean(a.keep), reap: a.reap as string | undefined }, edge);
