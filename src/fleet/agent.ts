@@ -96,6 +96,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   let needResync = true;
   let working = false;
   let again = false;
+  /** A lease keep-alive is due (the timer asked); steps run for new facts only write what changed. */
+  let keepAliveDue = true;
   let lastViewJson = '';
   let host: HostFacts | null = null;
   let factsSeq = 0;
@@ -187,14 +189,16 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     written.clear();
   };
 
-  /** Write what changed, delete what went; keep the lease alive. */
-  const step = async () => {
+  /** Write what changed, delete what went; keep the lease alive when that is due (every TTL/3, not at every gather). */
+  const step = async (keepAlive: boolean) => {
     if (!lease) await regrant();
-    // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
-    const res = await within(lease!.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
-    if (Number(res.TTL) <= 0) {
-      opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
-      await regrant();
+    else if (keepAlive) {
+      // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
+      const res = await within(lease.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
+      if (Number(res.TTL) <= 0) {
+        opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
+        await regrant();
+      }
     }
     for (const [key, r] of mine) {
       const k = reportKey(r);
@@ -212,6 +216,9 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     connected = true;
     lastError = null;
     syncedAt = now();
+    // Connected, our watches would have said if a key went away: every member present is alive now
+    // (else each one's silentSeconds would grow, and the view be re-published, at every step).
+    for (const m of known.values()) if (m.goneAt === null) m.seenAt = syncedAt;
   };
 
   const run = async () => {
@@ -223,8 +230,10 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     try {
       do {
         again = false;
+        const keepAlive = keepAliveDue;
+        keepAliveDue = false;
         try {
-          await step();
+          await step(keepAlive);
         } catch (e) {
           fail(e);
           needResync = true;
@@ -239,7 +248,10 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     }
   };
 
-  const timer = setInterval(() => void run(), Math.max(500, (ttl * 1000) / 3));
+  const timer = setInterval(() => {
+    keepAliveDue = true;
+    void run();
+  }, Math.max(500, (ttl * 1000) / 3));
   timer.unref?.();
 
   /** Recompute our reports from the latest facts (versions are probed, cached per binary). */
@@ -259,10 +271,13 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       const old = mine.get(k);
       if (old && reportKey(old) === reportKey(r)) next.set(k, old);
     }
+    const same = next.size === written.size && [...next].every(([k, r]) => written.get(k) === reportKey(r));
     mine = next;
     // A report of ours is also a member we know.
     for (const [k, r] of mine) known.set(k, { report: r, seenAt: now(), goneAt: null });
     if (localSysids().join(',') !== before) needResync = true;
+    // New facts that change none of our reports (most gathers) cost etcd nothing: the timer keeps the lease.
+    if (same && connected && lease && !needResync) return;
     void run();
   };
 
