@@ -15,6 +15,8 @@ import { buildView, SILENT_KEEP_MS, type KnownMember } from './view.js';
 
 /** No etcd call is waited on longer than this. */
 export const CALL_TIMEOUT_MS = 2000;
+/** Watch events re-publish the view at most this often (the first one at once). */
+export const VIEW_EVERY_MS = 100;
 
 type Etcd3Module = typeof import('etcd3');
 type Client = InstanceType<Etcd3Module['Etcd3']>;
@@ -114,6 +116,25 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     opts.onView(view);
   };
 
+  // A burst of puts (200 watchers re-registering after etcd came back) is one view per
+  // VIEW_EVERY_MS, not one per put: each view is built from every member, and a view per put made
+  // the heap grow by tens of MB that V8 then kept. A lone event (a promotion) still goes out at once.
+  let lastViewAt = 0;
+  let viewTimer: NodeJS.Timeout | null = null;
+  const emitSoon = () => {
+    if (viewTimer || stopped) return;
+    const wait = lastViewAt + VIEW_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      lastViewAt = Date.now();
+      return emit();
+    }
+    viewTimer = setTimeout(() => {
+      viewTimer = null;
+      lastViewAt = Date.now();
+      if (!stopped) emit();
+    }, wait);
+  };
+
   const fail = (e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     if (connected || msg !== lastError) opts.log(`fleet: etcd ${cfg.etcd!.endpoints.join(',')}: ${msg.slice(0, 200)} (the local prompt and guard are not affected; retrying)`);
@@ -162,11 +183,11 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       const w = await within(client.watch().prefix(`${prefix}members/${sysid}/`).create(), CALL_TIMEOUT_MS, 'watch');
       w.on('put', (kv) => {
         seen(kv.key.toString(), kv.value.toString(), now());
-        emit();
+        emitSoon();
       });
       w.on('delete', (kv) => {
         seen(kv.key.toString(), null, now());
-        emit();
+        emitSoon();
       });
       w.on('disconnected', () => {
         needResync = true;
@@ -291,6 +312,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      if (viewTimer) clearTimeout(viewTimer);
       for (const w of watchers.values()) void w.cancel().catch(() => undefined);
       // The lease is left to expire: peers then see "no report" for this host, as they should.
       lease?.release();
