@@ -106,9 +106,24 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
 
   const localSysids = () => [...new Set([...mine.values()].map((r) => r.systemIdentifier))].sort();
 
+  /** Bumped at every change of `known`: while connected, an unchanged set needs no new view (building one costs every member). */
+  let knownVersion = 0;
+  let lastViewSig = '';
   const emit = () => {
     const t = now();
-    for (const [k, m] of known) if (m.goneAt !== null && t - m.goneAt > SILENT_KEEP_MS) known.delete(k);
+    let silent = false;
+    for (const [k, m] of known) {
+      if (m.goneAt === null) continue;
+      silent = true;
+      if (t - m.goneAt > SILENT_KEEP_MS) {
+        known.delete(k);
+        knownVersion += 1;
+      }
+    }
+    // Silent members age in 10 s steps; everything else changes only with `known` or the connection.
+    const sig = connected ? `${knownVersion}|${silent ? Math.floor(t / 10_000) : ''}` : '';
+    if (sig && sig === lastViewSig) return;
+    lastViewSig = sig;
     const view = buildView({ self, localSysids: localSysids(), known: known.values(), nowMs: t, connected, syncedAt, error: lastError });
     const json = JSON.stringify({ ...view, ageSeconds: null, syncedAt: null, sets: view.sets.map((s) => ({ ...s, members: s.members.map((m) => ({ ...m, silentSeconds: Math.floor(m.silentSeconds / 10) })) })) });
     if (json === lastViewJson && connected) return;
@@ -143,6 +158,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   };
 
   const seen = (key: string, text: string | null, t: number) => {
+    knownVersion += 1;
     const r = text === null ? null : parseReport(text);
     if (!r) {
       const k = known.get(key);
@@ -166,6 +182,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       }
     }
     for (const [k, m] of known) if (!present.has(k) && m.goneAt === null && localSysids().includes(m.report.systemIdentifier)) m.goneAt = t;
+    knownVersion += 1;
     await syncWatches();
     needResync = false;
   };
@@ -296,6 +313,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     mine = next;
     // A report of ours is also a member we know.
     for (const [k, r] of mine) known.set(k, { report: r, seenAt: now(), goneAt: null });
+    knownVersion += 1;
     if (localSysids().join(',') !== before) needResync = true;
     // New facts that change none of our reports (most gathers) cost etcd nothing: the timer keeps the lease.
     if (same && connected && lease && !needResync) return;
