@@ -52,6 +52,13 @@ function tmpfsDir(prefix: string): string {
   return fs.mkdtempSync(path.join(base, prefix));
 }
 
+/**
+ * SAFEOPS_BENCH_WATCHER_NODE_FLAGS="--max-semi-space-size=2 --trace-gc": Node flags for both
+ * watchers of these parts (what V8 keeps of its heap is most of the fleet watcher's extra RSS).
+ * SAFEOPS_DEBUG=1 passes on to them (their memory lines are printed by fleet-idle).
+ */
+const WATCHER_NODE_FLAGS = (process.env.SAFEOPS_BENCH_WATCHER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 interface Watcher {
   name: string;
   stateDir: string;
@@ -68,7 +75,7 @@ function startWatcher(o: { name: string; roots: string[]; etcd: string | null; p
   const config = path.join(o.dir, `${o.name}.json`);
   const fleet = o.etcd ? { fleet: { host: o.name, clusters: o.roots, etcd: { endpoints: [o.etcd], prefix: o.prefix } } } : {};
   fs.writeFileSync(config, JSON.stringify({ discovery: { roots: o.roots }, ...fleet }));
-  const proc = spawn(process.execPath, [BIN, 'watch', '--state-dir', stateDir], { cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SAFEOPS_CONFIG: config, HOME: '/tmp', LANG: 'C', NO_COLOR: '1', ...(process.env.SAFEOPS_DEBUG ? { SAFEOPS_DEBUG: '1' } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...WATCHER_NODE_FLAGS, BIN, 'watch', '--state-dir', stateDir], { cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SAFEOPS_CONFIG: config, HOME: '/tmp', LANG: 'C', NO_COLOR: '1', ...(process.env.SAFEOPS_DEBUG ? { SAFEOPS_DEBUG: '1' } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const w: Watcher = { name: o.name, stateDir, proc, out: [] };
   const collect = (b: Buffer) => {
     w.out.push(...b.toString().split('\n').filter(Boolean));
@@ -366,6 +373,7 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
       budget: 'keep-alives only (0 writes)',
       ok: writeCount === 0 && revision === 0 && keepAlives > 0,
     });
+    if (WATCHER_NODE_FLAGS.includes('--trace-gc')) ctx.log(withFleet.out.filter((l) => /Scavenge|Mark/.test(l)).slice(-12).join('\n'));
     if (process.env.SAFEOPS_DEBUG) ctx.log(withFleet.out.filter((l) => l.includes('memory')).slice(-4).join('\n') + '\n' + without.out.filter((l) => l.includes('memory')).slice(-2).join('\n'));
     if (s1.failed) ctx.log(`fleet-idle: ${s1.failed} simulated keep-alive(s) failed`);
     return promptFile(withFleet);
