@@ -9,11 +9,12 @@ import { BIN, cliEnv, ROOT } from '../test/support/cli.js';
 import { cleanupAll, createStandby, initPrimary, isRunning, makeStoppedStandbyCopy, makeTempRoot, promote, startNode, stopNode, type PgNode } from '../test/support/pg.js';
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
+import { benchFleet } from './fleet.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
 const quick = process.argv.includes('--quick');
-/** `--only=guard,sea,prompt,role,watcher,flood,doctor,fastpath,frame` runs a subset (while iterating on one part). */
+/** `--only=guard,sea,prompt,role,watcher,flood,doctor,fastpath,frame,fleet-promote,fleet-idle,fleet-prompt` runs a subset (while iterating on one part). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -100,16 +101,15 @@ function benchGuard(env: NodeJS.ProcessEnv) {
 /**
  * Per-prompt cost of the hook vs a bare prompt function, in the same shell process. Prompts
  * alternate between two state dirs whose files differ in their heartbeat, as real prompts see
- * a new heartbeat every 2 s (the bare loop switches the variable too).
+ * a new heartbeat every 2 s (the bare loop switches the variable too). `promptText` makes the
+ * prompt file for a heartbeat (the fleet part measures a label with a fleet segment with it).
  */
-function benchPromptHook(stateDir: string) {
-  const n = quick ? 500 : 3000;
-  const prompt = (hb: number) => `safeops-prompt 1\nheartbeat ${hb}\nrole primary\nlabel PRIMARY 15/main, standby 15/replica\nalert archiving failing on 15/main\nend\n`;
+function promptHookCost(stateDir: string, shell: string, n: number, promptText: (hb: number) => string, countForks = true): { hook: number; bare: number; extraForks: number | null } {
   const now = Math.floor(Date.now() / 1000);
   const dirs = [path.join(stateDir, 'a'), path.join(stateDir, 'b')];
   dirs.forEach((d, i) => {
     fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(d, 'prompt'), prompt(now - i));
+    fs.writeFileSync(path.join(d, 'prompt'), promptText(now - i));
   });
   const [da, db] = dirs;
   const env = { ...process.env, SAFEOPS_STATE_DIR: da!, TERM: 'xterm-256color', NO_COLOR: '' };
@@ -118,29 +118,36 @@ function benchPromptHook(stateDir: string) {
     zsh: `t0=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${bare}; done; t1=$EPOCHREALTIME; for ((i=0;i<${count};i++)); do if ((i&1)); then SAFEOPS_STATE_DIR=${db}; else SAFEOPS_STATE_DIR=${da}; fi; ${call}; done; t2=$EPOCHREALTIME; echo "$t0 $t1 $t2"`,
     fish: `set -l flip a; set t0 (date +%s.%N); for i in (seq ${count}); if test $flip = a; set flip b; set -gx SAFEOPS_STATE_DIR ${db}; else; set flip a; set -gx SAFEOPS_STATE_DIR ${da}; end; ${bare}; end; set t1 (date +%s.%N); for i in (seq ${count}); if test $flip = a; set flip b; set -gx SAFEOPS_STATE_DIR ${db}; else; set flip a; set -gx SAFEOPS_STATE_DIR ${da}; end; ${call}; end; set t2 (date +%s.%N); echo $t0 $t1 $t2`,
   });
-  const argv = (shell: string, init: string, count: number): string[] => {
+  const argv = (init: string, count: number): string[] => {
     if (shell === 'bash') return ['bash', '--noprofile', '--norc', '-c', `eval "$(cat ${init})"; __b(){ local s=$?; return $s; }; ${loops('__safeops_precmd', '__b', count).bash}`];
     if (shell === 'zsh') return ['zsh', '--no-rcs', '-c', `zmodload zsh/datetime; source ${init}; __b(){ return 0 }; ${loops('__safeops_precmd', '__b', count).zsh}`];
     return ['fish', '--no-config', '--private', '-c', `source ${init}; function __b; end; ${loops('__safeops_refresh', '__b', count).fish}`];
   };
+  const init = path.join(stateDir, `init.${shell}`);
+  fs.writeFileSync(init, execFileSync(process.execPath, [BIN, 'init', shell], { env }));
+  const a = argv(init, n);
+  const out = execFileSync(a[0]!, a.slice(1), { env, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(' ').map(Number);
+  const bare = ((out[1]! - out[0]!) * 1000) / n;
+  const hook = ((out[2]! - out[1]!) * 1000) / n;
+  if (!countForks) return { hook, bare, extraForks: null };
+  // Forks: strace the same loops; the count with 200 prompts must equal the count with none.
+  const forks = (count: number) => {
+    const trace = path.join(stateDir, `strace.${shell}`);
+    const b = argv(init, count);
+    spawnSync('strace', ['-f', '-e', 'trace=fork,vfork,clone,clone3,execve', '-o', trace, ...b], { env, stdio: 'ignore' });
+    return fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /\b(fork|vfork|clone3?|execve)\(/.test(l) && !l.includes('CLONE_THREAD')).length;
+  };
+  return { hook, bare, extraForks: forks(200) - forks(0) };
+}
+
+function benchPromptHook(stateDir: string) {
+  const n = quick ? 500 : 3000;
+  const prompt = (hb: number) => `safeops-prompt 1\nheartbeat ${hb}\nrole primary\nlabel PRIMARY 15/main, standby 15/replica\nalert archiving failing on 15/main\nend\n`;
   for (const shell of ['bash', 'zsh', 'fish']) {
-    const init = path.join(stateDir, `init.${shell}`);
-    fs.writeFileSync(init, execFileSync(process.execPath, [BIN, 'init', shell], { env }));
-    const a = argv(shell, init, n);
-    const out = execFileSync(a[0]!, a.slice(1), { env, encoding: 'utf8' }).trim().split('\n').at(-1)!.split(' ').map(Number);
-    const bare = ((out[1]! - out[0]!) * 1000) / n;
-    const hook = ((out[2]! - out[1]!) * 1000) / n;
-    // Forks: strace the same loops; the count with 200 prompts must equal the count with none.
-    const forks = (count: number) => {
-      const trace = path.join(stateDir, `strace.${shell}`);
-      const b = argv(shell, init, count);
-      spawnSync('strace', ['-f', '-e', 'trace=fork,vfork,clone,clone3,execve', '-o', trace, ...b], { env, stdio: 'ignore' });
-      return fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /\b(fork|vfork|clone3?|execve)\(/.test(l) && !l.includes('CLONE_THREAD')).length;
-    };
-    const extraForks = forks(200) - forks(0);
+    const { hook, bare, extraForks } = promptHookCost(stateDir, shell, n, prompt);
     rows.push({
       what: `prompt hook, ${shell}: per prompt (hook minus bare prompt function, ${n} prompts, heartbeat changing)`,
-      value: `${(hook - bare).toFixed(3)} ms (hook ${hook.toFixed(3)} ms, bare ${bare.toFixed(4)} ms); forks per prompt: ${extraForks / 200}`,
+      value: `${(hook - bare).toFixed(3)} ms (hook ${hook.toFixed(3)} ms, bare ${bare.toFixed(4)} ms); forks per prompt: ${extraForks! / 200}`,
       budget: shell === 'bash' ? '<= 0.2 ms, 0 forks' : '0 forks',
       ok: extraForks === 0 && (shell !== 'bash' || hook - bare <= 0.2),
     });
@@ -575,7 +582,8 @@ async function main() {
     if (want('guard')) benchGuard(env);
     if (want('sea')) benchSea(env);
     if (want('prompt')) benchPromptHook(ce.stateDir);
-    const primary = await initPrimary({ root, name: 'bench-primary' });
+    // Only the parts below need it (`--only=prompt,fleet-prompt` starts no server).
+    const primary = ['role', 'watcher', 'flood', 'fastpath', 'doctor', 'frame'].some(want) ? await initPrimary({ root, name: 'bench-primary' }) : (null as unknown as PgNode);
     if (want('role')) {
       log('role change -> state file -> shells');
       await benchRoleChange(root, primary, env);
@@ -600,6 +608,7 @@ async function main() {
       log('confirmation first frame');
       await benchFirstFrame(root, primary, env);
     }
+    await benchFleet({ rows, quick, want, log, median, promptHookCost }); // issue 13: fleet-promote, fleet-idle, fleet-prompt (bench/fleet.ts)
   } finally {
     await cleanupAll();
     fs.rmSync(ce.dir, { recursive: true, force: true });

@@ -146,7 +146,10 @@ export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarge
         const { host: h, port: p } = parseConninfo(conninfo);
         replication.upstream = { host: replication.upstream?.host ?? h, port: replication.upstream?.port ?? p, conninfo: conninfo.replace(/password=\S+/g, 'password=***') };
       }
-      const lag = await tryQuery(client, 'select extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag');
+      // Streaming and everything received replayed: no lag, however old the primary's last commit
+      // (the time since the last replayed commit alone grows on an idle primary; the fleet agent
+      // would publish that "lag" into etcd at every coarse step: docs/fleet.md "Publishing").
+      const lag = await tryQuery(client, "select case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() and exists (select 1 from pg_stat_wal_receiver where status = 'streaming') then 0 else extract(epoch from now() - pg_last_xact_replay_timestamp()) end::float8 as lag");
       replication.replayLagSeconds = num(lag?.[0]?.lag);
     }
     if (!inRecovery) {

@@ -15,6 +15,8 @@ import { buildView, SILENT_KEEP_MS, type KnownMember } from './view.js';
 
 /** No etcd call is waited on longer than this. */
 export const CALL_TIMEOUT_MS = 2000;
+/** Watch events re-publish the view at most this often (the first one at once). */
+export const VIEW_EVERY_MS = 100;
 
 type Etcd3Module = typeof import('etcd3');
 type Client = InstanceType<Etcd3Module['Etcd3']>;
@@ -96,20 +98,56 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   let needResync = true;
   let working = false;
   let again = false;
+  /** A lease keep-alive is due (the timer asked); steps run for new facts only write what changed. */
+  let keepAliveDue = true;
   let lastViewJson = '';
   let host: HostFacts | null = null;
   let factsSeq = 0;
 
   const localSysids = () => [...new Set([...mine.values()].map((r) => r.systemIdentifier))].sort();
 
+  /** Bumped at every change of `known`: while connected, an unchanged set needs no new view (building one costs every member). */
+  let knownVersion = 0;
+  let lastViewSig = '';
   const emit = () => {
     const t = now();
-    for (const [k, m] of known) if (m.goneAt !== null && t - m.goneAt > SILENT_KEEP_MS) known.delete(k);
+    let silent = false;
+    for (const [k, m] of known) {
+      if (m.goneAt === null) continue;
+      silent = true;
+      if (t - m.goneAt > SILENT_KEEP_MS) {
+        known.delete(k);
+        knownVersion += 1;
+      }
+    }
+    // Silent members age in 10 s steps; everything else changes only with `known` or the connection.
+    const sig = connected ? `${knownVersion}|${silent ? Math.floor(t / 10_000) : ''}` : '';
+    if (sig && sig === lastViewSig) return;
+    lastViewSig = sig;
     const view = buildView({ self, localSysids: localSysids(), known: known.values(), nowMs: t, connected, syncedAt, error: lastError });
     const json = JSON.stringify({ ...view, ageSeconds: null, syncedAt: null, sets: view.sets.map((s) => ({ ...s, members: s.members.map((m) => ({ ...m, silentSeconds: Math.floor(m.silentSeconds / 10) })) })) });
     if (json === lastViewJson && connected) return;
     lastViewJson = json;
     opts.onView(view);
+  };
+
+  // A burst of puts (200 watchers re-registering after etcd came back) is one view per
+  // VIEW_EVERY_MS, not one per put: each view is built from every member, and a view per put made
+  // the heap grow by tens of MB that V8 then kept. A lone event (a promotion) still goes out at once.
+  let lastViewAt = 0;
+  let viewTimer: NodeJS.Timeout | null = null;
+  const emitSoon = () => {
+    if (viewTimer || stopped) return;
+    const wait = lastViewAt + VIEW_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      lastViewAt = Date.now();
+      return emit();
+    }
+    viewTimer = setTimeout(() => {
+      viewTimer = null;
+      lastViewAt = Date.now();
+      if (!stopped) emit();
+    }, wait);
   };
 
   const fail = (e: unknown) => {
@@ -120,6 +158,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   };
 
   const seen = (key: string, text: string | null, t: number) => {
+    knownVersion += 1;
     const r = text === null ? null : parseReport(text);
     if (!r) {
       const k = known.get(key);
@@ -143,6 +182,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       }
     }
     for (const [k, m] of known) if (!present.has(k) && m.goneAt === null && localSysids().includes(m.report.systemIdentifier)) m.goneAt = t;
+    knownVersion += 1;
     await syncWatches();
     needResync = false;
   };
@@ -160,11 +200,11 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       const w = await within(client.watch().prefix(`${prefix}members/${sysid}/`).create(), CALL_TIMEOUT_MS, 'watch');
       w.on('put', (kv) => {
         seen(kv.key.toString(), kv.value.toString(), now());
-        emit();
+        emitSoon();
       });
       w.on('delete', (kv) => {
         seen(kv.key.toString(), null, now());
-        emit();
+        emitSoon();
       });
       w.on('disconnected', () => {
         needResync = true;
@@ -187,14 +227,16 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     written.clear();
   };
 
-  /** Write what changed, delete what went; keep the lease alive. */
-  const step = async () => {
+  /** Write what changed, delete what went; keep the lease alive when that is due (every TTL/3, not at every gather). */
+  const step = async (keepAlive: boolean) => {
     if (!lease) await regrant();
-    // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
-    const res = await within(lease!.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
-    if (Number(res.TTL) <= 0) {
-      opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
-      await regrant();
+    else if (keepAlive) {
+      // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
+      const res = await within(lease.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
+      if (Number(res.TTL) <= 0) {
+        opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
+        await regrant();
+      }
     }
     for (const [key, r] of mine) {
       const k = reportKey(r);
@@ -212,6 +254,9 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     connected = true;
     lastError = null;
     syncedAt = now();
+    // Connected, our watches would have said if a key went away: every member present is alive now
+    // (else each one's silentSeconds would grow, and the view be re-published, at every step).
+    for (const m of known.values()) if (m.goneAt === null) m.seenAt = syncedAt;
   };
 
   const run = async () => {
@@ -223,8 +268,10 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     try {
       do {
         again = false;
+        const keepAlive = keepAliveDue;
+        keepAliveDue = false;
         try {
-          await step();
+          await step(keepAlive);
         } catch (e) {
           fail(e);
           needResync = true;
@@ -239,7 +286,10 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     }
   };
 
-  const timer = setInterval(() => void run(), Math.max(500, (ttl * 1000) / 3));
+  const timer = setInterval(() => {
+    keepAliveDue = true;
+    void run();
+  }, Math.max(500, (ttl * 1000) / 3));
   timer.unref?.();
 
   /** Recompute our reports from the latest facts (versions are probed, cached per binary). */
@@ -259,10 +309,14 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       const old = mine.get(k);
       if (old && reportKey(old) === reportKey(r)) next.set(k, old);
     }
+    const same = next.size === written.size && [...next].every(([k, r]) => written.get(k) === reportKey(r));
     mine = next;
     // A report of ours is also a member we know.
     for (const [k, r] of mine) known.set(k, { report: r, seenAt: now(), goneAt: null });
+    knownVersion += 1;
     if (localSysids().join(',') !== before) needResync = true;
+    // New facts that change none of our reports (most gathers) cost etcd nothing: the timer keeps the lease.
+    if (same && connected && lease && !needResync) return;
     void run();
   };
 
@@ -276,6 +330,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      if (viewTimer) clearTimeout(viewTimer);
       for (const w of watchers.values()) void w.cancel().catch(() => undefined);
       // The lease is left to expire: peers then see "no report" for this host, as they should.
       lease?.release();
