@@ -19,6 +19,7 @@ import { BIN } from '../test/support/cli.js';
 import { startEtcd, type Etcd } from '../test/support/etcd.js';
 import { createStandby, initPrimary, makeTempRoot, pgBin, psql, stopNode, type PgNode } from '../test/support/pg.js';
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
+import { watcherNodeFlags } from './unit-flags.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 
@@ -53,11 +54,12 @@ function tmpfsDir(prefix: string): string {
 }
 
 /**
- * SAFEOPS_BENCH_WATCHER_NODE_FLAGS="--max-semi-space-size=2 --trace-gc": Node flags for both
- * watchers of these parts (what V8 keeps of its heap is most of the fleet watcher's extra RSS).
+ * Both watchers of these parts run with the systemd unit's Node flags (bench/unit-flags.ts);
+ * SAFEOPS_BENCH_WATCHER_NODE_FLAGS="--max-semi-space-size=2 --trace-gc" replaces them (what V8
+ * keeps of its heap is most of the fleet watcher's extra RSS).
  * SAFEOPS_DEBUG=1 passes on to them (their memory lines are printed by fleet-idle).
  */
-const WATCHER_NODE_FLAGS = (process.env.SAFEOPS_BENCH_WATCHER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const WATCHER_NODE_FLAGS = watcherNodeFlags(); // the unit's, as deployed
 
 interface Watcher {
   name: string;

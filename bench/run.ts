@@ -10,6 +10,7 @@ import { cleanupAll, createStandby, initPrimary, isRunning, makeStoppedStandbyCo
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
 import { benchFleet } from './fleet.js';
+import { watcherNodeFlags } from './unit-flags.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
@@ -154,9 +155,9 @@ function benchPromptHook(stateDir: string) {
   }
 }
 
-/** Start a watcher on `stateDir` with the default intervals (as the systemd unit runs it). */
+/** Start a watcher on `stateDir` with the default intervals and the unit's Node flags (as the systemd unit runs it). */
 function startWatcher(stateDir: string, env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, [BIN, 'watch', '--state-dir', stateDir], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...watcherNodeFlags(), BIN, 'watch', '--state-dir', stateDir], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A state dir on tmpfs, as /run/safeops and $XDG_RUNTIME_DIR/safeops are on a real host. */

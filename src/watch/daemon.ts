@@ -163,7 +163,10 @@ export async function startDaemon(opts: DaemonStart): Promise<DaemonStartResult>
   const self = process.argv[1];
   if (!self) return { kind: 'failed', message: 'cannot tell where this safeops is (process.argv[1] is empty)' };
   const startedAt = Math.floor(Date.now() / 1000);
-  const child = spawn(process.execPath, [...process.execArgv, self, ...opts.childArgs], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
+  // The systemd units' smaller young generation (Environment=NODE_OPTIONS there): bounds the RSS a
+  // burst leaves behind (docs/decisions.md), for a watcher started without systemd too.
+  const nodeOptions = [process.env.NODE_OPTIONS, '--max-semi-space-size=4'].filter(Boolean).join(' ');
+  const child = spawn(process.execPath, [...process.execArgv, self, ...opts.childArgs], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   fs.closeSync(logFd);
   let exited: number | null | undefined;
   child.once('exit', (code, signal) => {

@@ -77,6 +77,8 @@ test('SAFEOPS_START_WATCHER=1: the first shell starts the daemon, the next finds
   await waitFor('the daemon started', () => /safeops watch: started \(pid (\d+)\)/.exec(server.capture(pane)), 30_000, () => server.capture(pane));
   const pid = Number(/safeops watch: started \(pid (\d+)\)/.exec(server.capture(pane))![1]);
   expect(fs.readFileSync(path.join(s.env.stateDir, 'watch.pid'), 'utf8')).toContain(`pid ${pid}\n`);
+  // Started with the systemd units' young-generation bound (NODE_OPTIONS), as under systemd.
+  expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('NODE_OPTIONS=--max-semi-space-size=4');
   expect(server.capture(pane)).not.toContain('no watcher is running');
   // The prompt is live at once (the daemon returned after its first publish).
   server.type(pane, 'echo ready');
