@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import type { FleetConfig } from '../config/fleet.js';
 import type { HostFacts } from '../facts/types.js';
+import { coalescing } from '../util/coalesce.js';
 import { buildReport, reportKey } from './report.js';
 import type { FleetView, MemberReport } from './types.js';
 import { parseReport } from './validate.js';
@@ -94,8 +95,6 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const known = new Map<string, KnownMember>();
   const watchers = new Map<string, WatcherT>();
   let needResync = true;
-  let working = false;
-  let again = false;
   let lastViewJson = '';
   let host: HostFacts | null = null;
   let factsSeq = 0;
@@ -214,30 +213,18 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     syncedAt = now();
   };
 
-  const run = async () => {
-    if (working) {
-      again = true;
-      return;
-    }
-    working = true;
+  const run = coalescing(async () => {
     try {
-      do {
-        again = false;
-        try {
-          await step();
-        } catch (e) {
-          fail(e);
-          needResync = true;
-          // A lease we cannot confirm is asked again at the next step.
-          // etcd3 says "Lease N is expired or revoked" (EtcdLeaseInvalidError), etcd "requested lease not found".
-          if (!granted || /lease/i.test(String((e as Error).message)) || (e as Error).name === 'EtcdLeaseInvalidError') lease = null;
-        }
-        emit();
-      } while (again && !stopped);
-    } finally {
-      working = false;
+      await step();
+    } catch (e) {
+      fail(e);
+      needResync = true;
+      // A lease we cannot confirm is asked again at the next step.
+      // etcd3 says "Lease N is expired or revoked" (EtcdLeaseInvalidError), etcd "requested lease not found".
+      if (!granted || /lease/i.test(String((e as Error).message)) || (e as Error).name === 'EtcdLeaseInvalidError') lease = null;
     }
-  };
+    emit();
+  }, () => !stopped);
 
   const timer = setInterval(() => void run(), Math.max(500, (ttl * 1000) / 3));
   timer.unref?.();
