@@ -3,7 +3,6 @@
 // and turns their outcome back into events.
 import { escapeText } from '../util/escape.js';
 import { loadConfig, configFiles } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import type { GatherEdge } from '../facts/gather.js';
 import type { Adapter } from './adapter.js';
 import type { Effect, WatchEvent } from './events.js';
