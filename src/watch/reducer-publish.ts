@@ -67,7 +67,6 @@ export function maybePublish(o: Out, now: number): void {
   }
 }
 
-
 /** Tell the adapter what to watch when the set of data dirs (or their identity) changed. */
 export function maybeWatch(o: Out): void {
   const s = o.state;
