@@ -8,13 +8,13 @@ import { computeAlerts } from './alerts.js';
 import type { Effect, GatherRequest, WatchEvent } from './events.js';
 import { clusterPromptRole, hostRole, renderLabel } from './publish.js';
 import { maybePublish, maybeWatch } from './reducer-publish.js';
-import { burst, GONE_KEEP_MS, mergeReq, PUBLISH_RETRY_MS, requestGather, SETTLE_STEP_MS, unsettled } from './schedule.js';
+import { burst, GONE_KEEP_MS, mergeReq, PUBLISH_RETRY_MS, requestGather, retryAfterFailureMs, SETTLE_STEP_MS, unsettled } from './schedule.js';
 import { log, logOnce, sqlIntervalMs, staleAfterMs, type KnownCluster, type Out, type WatchState } from './watch-state.js';
 
 // The reducer's parts: its state (watch-state.ts), when it gathers (schedule.ts), when it
 // publishes (reducer-publish.ts, publish-key.ts). Their names are exported here too.
 export { initialState, knownDirs, sqlIntervalMs, staleAfterMs, type InitialInput, type WatchState } from './watch-state.js';
-export { BURST_DELAYS_MS, GONE_KEEP_MS, HEARTBEAT_MS, nextWakeAt, PUBLISH_RETRY_MS, SETTLE_STEP_MS, SETTLE_WINDOW_MS, STATE_REFRESH_MS } from './schedule.js';
+export { BURST_DELAYS_MS, GONE_KEEP_MS, HEARTBEAT_MS, nextWakeAt, PUBLISH_RETRY_MS, retryAfterFailureMs, SETTLE_STEP_MS, SETTLE_WINDOW_MS, STATE_REFRESH_MS } from './schedule.js';
 export { publishKey } from './publish-key.js';
 
 /** How the cluster's role was known, for log lines. */
@@ -190,8 +190,7 @@ export function reduce(state: WatchState, event: WatchEvent, now: number): { sta
         s.gatherFailures += 1;
         if (event.error !== s.lastGatherError) log(o, `gather failed: ${event.error} (keeping the last facts, retrying)`);
         s.lastGatherError = event.error;
-        // Back off a little, never beyond the normal interval.
-        s.nextSqlAt = now + Math.min(sqlIntervalMs(s), 500 * s.gatherFailures);
+        s.nextSqlAt = now + retryAfterFailureMs(s);
         if (s.queued) {
           const q = s.queued;
           s.queued = null;

@@ -2,7 +2,7 @@
 // requests (never two at once), the burst of gathers after a file event, and the next wake-up.
 import type { ClusterFacts } from '../facts/types.js';
 import type { GatherRequest } from './events.js';
-import { staleAfterMs, type Out, type WatchState } from './watch-state.js';
+import { sqlIntervalMs, staleAfterMs, type Out, type WatchState } from './watch-state.js';
 
 /** Publish at least this often, so the prompt's heartbeat (and the file's mtime) stay fresh. */
 export const HEARTBEAT_MS = 1500;
@@ -21,6 +21,11 @@ export const GONE_KEEP_MS = 10 * 60_000;
 export const STATE_REFRESH_MS = 5000;
 /** A failed publish is retried after this long. */
 export const PUBLISH_RETRY_MS = 1000;
+
+/** After a failed gather, the next one in this long: 0.5 s more for each failure in a row, never beyond the SQL interval. */
+export function retryAfterFailureMs(s: Pick<WatchState, 'gatherFailures' | 'intervalOverrideMs' | 'config'>): number {
+  return Math.min(sqlIntervalMs(s), 500 * s.gatherFailures);
+}
 
 /** When the loop should send the next `tick` (epoch ms), or null when nothing is scheduled. */
 export function nextWakeAt(s: WatchState, now: number): number | null {

@@ -104,7 +104,7 @@ export function initialState(input: InitialInput): WatchState {
 }
 
 /** The SQL interval in force. */
-export function sqlIntervalMs(s: WatchState): number {
+export function sqlIntervalMs(s: Pick<WatchState, 'intervalOverrideMs' | 'config'>): number {
   return s.intervalOverrideMs ?? s.config.watch.sqlIntervalMs;
 }
 
