@@ -9,8 +9,9 @@ import type { StateDoc } from './events.js';
 export type PathTree = { readonly [key: string]: PathTree | true };
 
 /**
- * What changes by itself from one poll to the next: the publish times, and measurements (lags,
- * counters, byte counts, ages, the WAL files of the moment). A change of these alone does not
+ * What changes by itself from one poll to the next: the publish times, measurements (lags,
+ * counters, byte counts, ages, the WAL files of the moment), and the extra facts read in the
+ * background (archiving health, WAL disk and slots, the server version). A change of these alone does not
  * publish; they are published with the next change, or at the state refresh (STATE_REFRESH_MS,
  * src/watch/schedule.ts), which rewrites state.json with them. What they imply for an operator
  * reaches the key another way: an alert's text (the prompt's `alert` lines and `alerts[].text`),
@@ -27,16 +28,13 @@ export const VOLATILE: PathTree = {
       // How this gather found it (a scan only at rediscovery), not what it is.
       discoveredBy: true,
       replication: { replayLagSeconds: true, connectedStandbys: { '*': { replayLagSeconds: true } } },
-      archiving: {
-        archivedCount: true,
-        failedCount: true,
-        lastArchivedAt: true,
-        lastFailedAt: true,
-        lastFailedWal: true,
-        readyCount: true,
-        health: { readyCount: true, oldestReady: true, oldestReadyAt: true, lastArchivedWal: true, lastArchivedTimeline: true, historyReady: true, historyReadyAt: true, lastFailureLine: true },
-      },
-      walDisk: { walBytes: true, freeBytes: true, totalBytes: true, slots: { '*': { safeWalSize: true, retainedBytes: true } } },
+      archiving: { archivedCount: true, failedCount: true, lastArchivedAt: true, lastFailedAt: true, lastFailedWal: true, readyCount: true, health: true },
+      // The extra facts, read in the background at most every EXTRA_EVERY_MS (src/watch/sessions.ts)
+      // and dropped when the server's recovery state changes: they arrive a poll after a role change,
+      // and a publish of their arrival alone would be a second write of state.json right behind the
+      // first. What they mean for an operator arrives as alerts.
+      walDisk: true,
+      serverVersion: true,
       patroni: { view: { at: true, members: { '*': { lagMb: true } } } },
     },
   },
