@@ -17,15 +17,20 @@ export interface Publishable {
   label: string;
 }
 
-export function publishable(s: WatchState, host: HostFacts, now: number): Publishable {
+/** The prompt file's text, and the role and label the shells are told. */
+function promptFor(s: WatchState, host: HostFacts, now: number): Omit<Publishable, 'doc'> {
   const role = hostRole(host);
   const label = labelWithExtra(renderLabel(host), s.extra, host);
-  return {
-    doc: docWithExtra(buildStateDoc({ host, alerts: s.alerts, nowMs: now, pid: s.pid }), s.extra),
-    prompt: renderPrompt({ heartbeat: now / 1000, role, label, alerts: alertsWithExtra(s.alerts, s.extra) }),
-    role,
-    label,
-  };
+  return { prompt: renderPrompt({ heartbeat: now / 1000, role, label, alerts: alertsWithExtra(s.alerts, s.extra) }), role, label };
+}
+
+/** state.json's document. */
+function docFor(s: WatchState, host: HostFacts, now: number): StateDoc {
+  return docWithExtra(buildStateDoc({ host, alerts: s.alerts, nowMs: now, pid: s.pid }), s.extra);
+}
+
+export function publishable(s: WatchState, host: HostFacts, now: number): Publishable {
+  return { doc: docFor(s, host, now), ...promptFor(s, host, now) };
 }
 
 const keyCache = new WeakMap<HostFacts, { alerts: Alert[]; extra: ExtraState; pid: number; key: string }>();
@@ -52,10 +57,9 @@ export function maybePublish(o: Out, now: number): void {
   // Unchanged facts are published only as a heartbeat, and only while they are fresh: the
   // heartbeat of facts nobody could confirm must age, so that shells show them as stale.
   if (!changed && !(heartbeatDue && fresh)) return;
-  const p = publishable(s, s.host, now);
-  const { role, label } = p;
+  const { prompt, role, label } = promptFor(s, s.host, now);
   const stateDue = changed || s.lastStatePublishAt === null || now - s.lastStatePublishAt >= Math.min(STATE_REFRESH_MS, (s.config.watch.staleAfterSeconds * 1000) / 2);
-  o.effects.push({ type: 'publish', doc: stateDue ? p.doc : null, prompt: p.prompt });
+  o.effects.push({ type: 'publish', doc: stateDue ? docFor(s, s.host, now) : null, prompt });
   s.lastPublishAt = now;
   if (stateDue) s.lastStatePublishAt = now;
   s.publishedKey = key;
