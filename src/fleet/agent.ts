@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import type { FleetConfig } from '../config/fleet.js';
 import type { HostFacts } from '../facts/types.js';
+import { coalescing } from '../util/coalesce.js';
 import { buildReport, reportKey } from './report.js';
 import type { FleetView, MemberReport } from './types.js';
 import { parseReport } from './validate.js';
@@ -96,8 +97,6 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const known = new Map<string, KnownMember>();
   const watchers = new Map<string, WatcherT>();
   let needResync = true;
-  let working = false;
-  let again = false;
   /** A lease keep-alive is due (the timer asked); steps run for new facts only write what changed. */
   let keepAliveDue = true;
   let lastViewJson = '';
@@ -259,32 +258,20 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     for (const m of known.values()) if (m.goneAt === null) m.seenAt = syncedAt;
   };
 
-  const run = async () => {
-    if (working) {
-      again = true;
-      return;
-    }
-    working = true;
+  const run = coalescing(async () => {
     try {
-      do {
-        again = false;
-        const keepAlive = keepAliveDue;
-        keepAliveDue = false;
-        try {
-          await step(keepAlive);
-        } catch (e) {
-          fail(e);
-          needResync = true;
-          // A lease we cannot confirm is asked again at the next step.
-          // etcd3 says "Lease N is expired or revoked" (EtcdLeaseInvalidError), etcd "requested lease not found".
-          if (!granted || /lease/i.test(String((e as Error).message)) || (e as Error).name === 'EtcdLeaseInvalidError') lease = null;
-        }
-        emit();
-      } while (again && !stopped);
-    } finally {
-      working = false;
+      const keepAlive = keepAliveDue;
+      keepAliveDue = false;
+      await step(keepAlive);
+    } catch (e) {
+      fail(e);
+      needResync = true;
+      // A lease we cannot confirm is asked again at the next step.
+      // etcd3 says "Lease N is expired or revoked" (EtcdLeaseInvalidError), etcd "requested lease not found".
+      if (!granted || /lease/i.test(String((e as Error).message)) || (e as Error).name === 'EtcdLeaseInvalidError') lease = null;
     }
-  };
+    emit();
+  }, () => !stopped);
 
   const timer = setInterval(() => {
     keepAliveDue = true;

@@ -18,13 +18,6 @@ export function emptyExtra(): ExtraState {
   return { fleet: null, patroni: {} };
 }
 
-/** What changes the published content (ages only in coarse steps). */
-export function extraKey(x: ExtraState): string {
-  if (!x.fleet && Object.keys(x.patroni).length === 0) return '';
-  const f = x.fleet;
-  return JSON.stringify([f ? [f.connected, f.error, fleetSegment(f), f.alerts.map((a) => a.text)] : null, Object.entries(x.patroni).map(([d, p]) => [d, p.running, p.view ? patroniSegment(p.scope, p.view) : null])]);
-}
-
 /** Cut "a, b, c" to `room` bytes with ", +N more" (`hidden` items already cut away before). */
 function fit(parts: string[], room: number, hidden = 0): string {
   let out = '';

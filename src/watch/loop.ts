@@ -2,18 +2,20 @@
 // publish, notify the shells, log). All decisions are the reducer's; this file only runs them
 // and turns their outcome back into events.
 import { escapeText } from '../util/escape.js';
-import fs from 'node:fs';
 import { loadConfig, configFiles } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcSnapshot, type SqlReadOptions } from '../facts/gather.js';
-import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
-import type { ClusterFacts, HostFacts } from '../facts/types.js';
+import type { GatherEdge } from '../facts/gather.js';
 import type { Adapter } from './adapter.js';
-import type { Effect, GatherRequest, WatchEvent } from './events.js';
+import type { Effect, WatchEvent } from './events.js';
 import { startFootprint } from './footprint.js';
 import { ensureStateDir, publishFiles, removePrompt, removeStaleTemps, type StateDirMode } from './publish.js';
 import { initialState, knownDirs, nextWakeAt, reduce, sqlIntervalMs, type WatchState } from './reducer.js';
 import { createClock, delayUntil, rateLimitLog, restampDoc, restampPrompt } from './clock.js';
+import { createGatherer, gatherHost } from './gatherer.js';
+import { gatherTimeoutMs } from './gather-policy.js';
+import { createShellNotifier } from './shell-notifier.js';
+
+/** The gatherer lives in src/watch/gatherer.ts (its policy in gather-policy.ts). */
+export { createGatherer, gatherHost, type GatherContext, type Gatherer } from './gatherer.js';
 
 export interface WatchOptions {
   edge: GatherEdge;
@@ -34,174 +36,6 @@ function cleanLine(line: string): string {
 export function stdoutLog(line: string): void {
   process.stdout.write(cleanLine(line) + '\n');
 }
-
-/** A gather that has not answered in this long is given up on (SQL has its own, shorter, timeouts). */
-function gatherTimeoutMs(config: Config): number {
-  return 4 * config.sql.connectTimeoutMs + 10_000;
-}
-
-/** SQL facts of the previous gather still hold for a cluster whose process and signal files did not change. */
-function carrySql(c: ClusterFacts, prev: HostFacts | null): boolean {
-  const p = prev?.clusters.find((x) => x.dataDir === c.dataDir);
-  if (!p || p.roleSource !== 'sql' || c.running !== true || p.running !== true || p.pid !== c.pid) return false;
-  if (p.standbySignal !== c.standbySignal || p.recoverySignal !== c.recoverySignal || p.promoteRequested !== c.promoteRequested || p.recoveryConf !== c.recoveryConf) return false;
-  Object.assign(c, { name: p.name, inRecovery: p.inRecovery, role: p.role, roleSource: p.roleSource, roleDetail: p.roleDetail, replication: p.replication, archiving: p.archiving, walDisk: p.walDisk, serverVersion: p.serverVersion });
-  return true;
-}
-
-export interface GatherContext {
-  config: Config;
-  edge: GatherEdge;
-  /** Data dirs known to the reducer (read again even when discovery does not find them now). */
-  known: string[];
-  previous: HostFacts | null;
-}
-
-export interface Gatherer {
-  gather(req: GatherRequest, ctx: GatherContext): Promise<HostFacts>;
-  /** Close what the gatherer keeps open (the SQL sessions). */
-  close?(): Promise<void>;
-}
-
-const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-const SNAPSHOT_MAX_AGE_MS = 10_000;
-const YOUNG_MS = 5_000;
-const pidAlive = (pid: number | null) => pid !== null && fs.existsSync(`/proc/${pid}`);
-
-/** Gathers for the watcher. It remembers the last file-level facts, so that the periodic SQL poll
- *  (scope `sql`) reads no files at all: role changes come with file events, which ask for more. */
-export function createGatherer(): Gatherer {
-  let fileBase: HostFacts | null = null;
-  // One SQL session per running cluster, kept open between polls (src/watch/sessions.ts, lazy: pg).
-  let pool: import('./sessions.js').SessionPool | null = null;
-  const sqlHow = async (): Promise<SqlReadOptions> => {
-    pool ??= (await import('./sessions.js')).createSessionPool();
-    return { read: pool.read, extra: true };
-  };
-  const retainSessions = (host: HostFacts): HostFacts => {
-    pool?.retain(host.clusters.filter((c) => c.running === true).map((c) => c.dataDir));
-    return host;
-  };
-  let seenPids: Set<number> | null = null;
-  // Processes that may still exec a postmaster: pg_ctl starts it through `sh -c "exec postgres …"`,
-  // so the pid is first seen as a shell. Looked at again for a few seconds.
-  const young = new Map<number, number>();
-  // /proc's postmasters and the mount table, kept between gathers: reading every process's
-  // command line at each of the many gathers a burst of file events asks for would cost more
-  // than everything else. Refreshed by full gathers, when a postmaster starts, and every 10 s;
-  // postmasters that died since are dropped at each use (a stat each).
-  let snap: { at: number; value: ProcSnapshot } | null = null;
-  const procSnapshot = (fresh: boolean): ProcSnapshot => {
-    const now = performance.now(); // monotonic: a wall clock stepped back must not freeze the snapshot
-    if (fresh || !snap || now - snap.at > SNAPSHOT_MAX_AGE_MS) {
-      snap = { at: now, value: snapshotProc() };
-      return snap.value;
-    }
-    return { postmasters: snap.value.postmasters.filter((pm) => pidAlive(pm.pid)), mounts: snap.value.mounts, suspects: snap.value.suspects?.filter((pm) => pidAlive(pm.pid)) };
-  };
-
-  /** Did a postmaster start since the last look? (A new cluster, perhaps in a directory nobody
-   *  watches.) Only the command lines of processes new since then are read: cheap enough for the poll. */
-  const newPostmaster = (): boolean => {
-    let names: string[];
-    try {
-      names = fs.readdirSync('/proc');
-    } catch {
-      return true;
-    }
-    const now = new Set<number>();
-    const t = performance.now();
-    let found = false;
-    for (const n of names) {
-      const pid = Number(n);
-      if (!Number.isInteger(pid) || pid <= 0) continue;
-      now.add(pid);
-      const isNew = seenPids !== null && !seenPids.has(pid);
-      const since = young.get(pid);
-      if (found || (!isNew && (since === undefined || t - since > YOUNG_MS))) continue;
-      const argv = readCmdline(pid);
-      // A process that only calls itself postgres (facts/proc.ts serverBinary) starts no cluster.
-      if (argv && isPostmasterArgv(argv) && serverBinary(pid, null).ok !== false) {
-        found = true;
-        young.delete(pid);
-      } else if (isNew && argv && !(argv[0] ?? '').startsWith('postgres:') && /postgres|postmaster|pg_ctl/.test(argv.join(' '))) {
-        young.set(pid, t);
-      }
-    }
-    for (const [pid, since] of young) if (!now.has(pid) || t - since > YOUNG_MS) young.delete(pid);
-    seenPids = now;
-    return found;
-  };
-
-  /** Files and /proc (discovery in full, or the clusters already known), then SQL. */
-  const fromFiles = async (req: GatherRequest, ctx: GatherContext, newProc = false): Promise<HostFacts> => {
-    const config = req.rediscover ? ctx.config : { ...ctx.config, discovery: { ...ctx.config.discovery, roots: [] } };
-    // `live`: stopped clusters keep their last facts (their files are watched; rediscovery re-reads them).
-    const prev = ctx.previous;
-    const changed = new Set(req.dirs);
-    const carried = req.scope !== 'all' && prev ? prev.clusters.filter((c) => c.running === false && c.problems.length === 0 && !changed.has(c.dataDir)) : [];
-    const skip = new Set(carried.map((c) => c.dataDir));
-    // Known clusters (and recently vanished ones) are read again even when nothing else finds them
-    // now (a stopped cluster outside the scanned roots); without PG_VERSION they are dropped.
-    const extra = ctx.known.filter((p) => !skip.has(p)).map((p) => ({ path: p, by: 'watcher' as const }));
-    const fresh = newPostmaster() || newProc || req.scope === 'all';
-    const host = gatherFileFacts({ config, edge: ctx.edge, useWatcher: false, extra }, procSnapshot(fresh));
-    for (const c of host.clusters) if (c.discoveredBy.length > 1) c.discoveredBy = c.discoveredBy.filter((b) => b !== 'watcher');
-    if (carried.length && prev) {
-      const read = new Set(host.clusters.map((c) => c.dataDir));
-      host.clusters.push(...carried.filter((c) => !read.has(c.dataDir))); // shared: never mutated
-      host.clusters.sort((a, b) => cmp(a.name, b.name) || cmp(a.dataDir, b.dataDir));
-      // Problems found by the scan are only known from full gathers: keep them until the next one.
-      host.problems = [...new Set([...host.problems, ...prev.problems])];
-    }
-    // The file facts before SQL: only running clusters are changed by the SQL step, so only
-    // they are copied (published facts are never mutated; sharing the rest keeps memory flat).
-    fileBase = { ...host, clusters: host.clusters.map((c) => (c.running === true ? structuredClone(c) : c)) };
-    // sql=false: SQL where something changed (the dirs with file events, a new pid, other signal
-    // files); the other running clusters keep their SQL facts of the last gather.
-    if (req.sql) await addSqlFacts(host, () => true, ctx.config, ctx.edge.userName, await sqlHow());
-    else await addSqlFacts(host, (c) => changed.has(c.dataDir) || !carrySql(c, prev), ctx.config, ctx.edge.userName, await sqlHow());
-    return retainSessions(host);
-  };
-
-  return {
-    async gather(req, ctx) {
-      await Promise.resolve(); // let the caller finish what it was doing: the file part is synchronous
-      const base = fileBase;
-      if (req.scope !== 'sql') return fromFiles(req, ctx);
-      // The poll reads files after all when a server went away or a postmaster started, and
-      // every SNAPSHOT_MAX_AGE_MS anyway (whatever the checks above could miss, it is seen then).
-      const started = newPostmaster();
-      const old = !snap || performance.now() - snap.at > SNAPSHOT_MAX_AGE_MS;
-      if (!base || !ctx.previous || started || old || base.clusters.some((c) => c.running === true && !pidAlive(c.pid))) return fromFiles({ ...req, scope: 'live' }, ctx, started);
-      // The SQL poll: last file facts, fresh SQL. A server that stopped answering (crash,
-      // shutdown) is read again from its files at once.
-      // Only the running clusters get new facts: the others are shared, never mutated.
-      const host: HostFacts = { ...base, clusters: base.clusters.map((c) => (c.running === true ? structuredClone(c) : c)), observedAt: ctx.edge.now().toISOString() };
-      for (const c of host.clusters) if (c.running === true) c.observedAt = host.observedAt;
-      await addSqlFacts(host, (c) => c.running === true, ctx.config, ctx.edge.userName, await sqlHow());
-      retainSessions(host);
-      const before = new Map(ctx.previous.clusters.map((c) => [c.dataDir, c.roleSource]));
-      if (host.clusters.some((c) => c.running === true && c.roleSource !== 'sql' && before.get(c.dataDir) === 'sql')) return fromFiles({ ...req, scope: 'live' }, ctx);
-      return host;
-    },
-    async close() {
-      await pool?.close();
-    },
-  };
-}
-
-/** One gather without memory (`--once`, tests). */
-export async function gatherHost(req: GatherRequest, ctx: GatherContext): Promise<HostFacts> {
-  const g = createGatherer();
-  try {
-    return await g.gather(req, ctx);
-  } finally {
-    await g.close?.();
-  }
-}
-
-type NotifyModule = typeof import('./notify.js');
 
 export interface Watcher {
   /** Resolves when the watcher stopped (after `stop()`). */
@@ -224,9 +58,6 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let adapter: Adapter | null = null;
-  let notifyMod: NotifyModule | null | undefined;
-  let notifying = false;
-  let notifyAgain = false;
   let extras: import('../fleet/hook.js').Extras | null = null;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -317,39 +148,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     );
   };
 
-  const runNotify = async () => {
-    if (notifying) {
-      notifyAgain = true;
-      return;
-    }
-    notifying = true;
-    try {
-      do {
-        notifyAgain = false;
-        if (notifyMod === undefined) {
-          try {
-            notifyMod = await import('./notify.js');
-          } catch (e) {
-            notifyMod = null;
-            log(`shell notifier unavailable: ${(e as Error).message}`);
-          }
-        }
-        if (!notifyMod) return;
-        const sh = state.config.shell;
-        const short = opts.edge.shortHostname;
-        await notifyMod.notifyShells(opts.stateDir, {
-          colorFor: (role) => (sh.background ? (sh.colors[role] ?? null) : null),
-          titleFor: (_role, label) => (sh.title ? `${short}: ${label}` : null),
-          noEscapes: !sh.background && !sh.title,
-          log,
-        });
-      } while (notifyAgain && !stopped);
-    } catch (e) {
-      log(`notifying shells failed: ${(e as Error).message}`);
-    } finally {
-      notifying = false;
-    }
-  };
+  const runNotify = createShellNotifier({ stateDir: opts.stateDir, shortHostname: opts.edge.shortHostname, config: () => state.config, log, stopped: () => stopped });
 
   /** Run one effect; returns false when a publish failed. */
   const runEffect = (eff: Effect): boolean | void => {
@@ -376,7 +175,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
           return false;
         }
       case 'notify-shells':
-        void runNotify();
+        runNotify();
         return;
       case 'watch':
         adapter?.setTargets(eff.dataDirs);

@@ -2,305 +2,24 @@
 // gather (file events, SQL interval, rediscovery), when to publish (every change, and a heartbeat),
 // when to tell the shells (role or label changed), and what to log. It never throws and does no
 // I/O: the loop (loop.ts) runs the effects and feeds their results back as events.
-import { defaultConfig, type Config, type LoadedConfig } from '../config/schema.js';
+import type { LoadedConfig } from '../config/schema.js';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
-import { computeAlerts, emptyAlertMemory, type AlertMemory } from './alerts.js';
-import type { Alert, ClusterPromptRole, Effect, GatherRequest, PromptRole, WatchEvent } from './events.js';
-import { buildStateDoc, clusterPromptRole, hostRole, renderLabel, renderPrompt } from './publish.js';
-import { alertsWithExtra, docWithExtra, emptyExtra, extraKey, labelWithExtra, type ExtraState } from '../fleet/extra.js';
+import { computeAlerts } from './alerts.js';
+import type { Effect, GatherRequest, WatchEvent } from './events.js';
+import { clusterPromptRole, hostRole, renderLabel } from './publish.js';
+import { maybePublish, maybeWatch } from './reducer-publish.js';
+import { burst, GONE_KEEP_MS, mergeReq, PUBLISH_RETRY_MS, requestGather, retryAfterFailureMs, SETTLE_STEP_MS, unsettled } from './schedule.js';
+import { log, logOnce, sqlIntervalMs, staleAfterMs, type KnownCluster, type Out, type WatchState } from './watch-state.js';
 
-/** Publish at least this often, so the prompt's heartbeat (and the file's mtime) stay fresh. */
-export const HEARTBEAT_MS = 1500;
-/** After a file event, gather at once and again after these delays: right after standby.signal
- *  goes, pg_is_in_recovery() may still say true for a moment. */
-export const BURST_DELAYS_MS = [100, 300, 1000];
-/** While a cluster is visibly mid-transition (promote file, files and SQL disagree), poll this fast... */
-export const SETTLE_STEP_MS = 50;
-/** ...but only this long after the last file event. */
-export const SETTLE_WINDOW_MS = 3000;
-/** A data directory that vanished is still looked for this long (a restore recreates it). */
-export const GONE_KEEP_MS = 10 * 60_000;
-/** state.json is rewritten on every change, and otherwise at least this often (its heartbeat);
- *  the small prompt file carries the HEARTBEAT_MS heartbeat. Fewer rewrites of the big file keep
- *  the watcher light and spare readers that refresh on each rename (the confirmation screen). */
-export const STATE_REFRESH_MS = 5000;
-/** A failed publish is retried after this long. */
-export const PUBLISH_RETRY_MS = 1000;
-
-interface KnownCluster {
-  name: string;
-  role: ClusterPromptRole;
-  /** dev:ino of the data dir when last seen (a recreated dir must be watched again). */
-  id: string | null;
-  goneSince: number | null;
-}
-
-export interface WatchState {
-  /** The watcher's pid, for state.json. */
-  pid: number;
-  /** The configuration in force: the last one read without problems (or the first one read). */
-  config: Config;
-  configAdopted: boolean;
-  /** What the last `config-loaded` held, to ignore reloads that change nothing. */
-  configFingerprint: string | null;
-  /** `--interval`: overrides config watch.sqlIntervalMs. */
-  intervalOverrideMs: number | null;
-
-  host: HostFacts | null;
-  factsAt: number | null;
-  alerts: Alert[];
-  memory: AlertMemory;
-  /** Every cluster seen, by data dir (including vanished ones for GONE_KEEP_MS). */
-  known: Record<string, KnownCluster>;
-  hostProblems: string[];
-  watchKey: string;
-
-  seq: number;
-  inFlight: { seq: number; req: GatherRequest; since: number } | null;
-  queued: GatherRequest | null;
-  bursts: number[];
-  /** Data dirs whose file events the pending bursts are about. */
-  burstDirs: string[];
-  settleUntil: number;
-  settleAt: number | null;
-  nextSqlAt: number | null;
-  nextRediscoverAt: number | null;
-  gatherFailures: number;
-  lastGatherError: string | null;
-  staleLogged: boolean;
-
-  lastPublishAt: number | null;
-  lastStatePublishAt: number | null;
-  publishedKey: string | null;
-  published: { role: PromptRole; label: string } | null;
-  notified: { role: PromptRole; label: string } | null;
-  publishBlockedUntil: number | null;
-  lastPublishError: string | null;
-  loggedErrors: string[];
-  /** The fleet (etcd) and Patroni views (src/fleet/extra.ts). */
-  extra: ExtraState;
-}
-
-export interface InitialInput {
-  pid: number;
-  intervalOverrideMs?: number | null;
-}
-
-export function initialState(input: InitialInput): WatchState {
-  return {
-    pid: input.pid,
-    config: defaultConfig(),
-    configAdopted: false,
-    configFingerprint: null,
-    intervalOverrideMs: input.intervalOverrideMs ?? null,
-    host: null,
-    factsAt: null,
-    alerts: [],
-    memory: emptyAlertMemory(),
-    known: {},
-    hostProblems: [],
-    watchKey: '',
-    seq: 0,
-    inFlight: null,
-    queued: null,
-    bursts: [],
-    burstDirs: [],
-    settleUntil: 0,
-    settleAt: null,
-    nextSqlAt: null,
-    nextRediscoverAt: null,
-    gatherFailures: 0,
-    lastGatherError: null,
-    staleLogged: false,
-    lastPublishAt: null,
-    lastStatePublishAt: null,
-    publishedKey: null,
-    published: null,
-    notified: null,
-    publishBlockedUntil: null,
-    lastPublishError: null,
-    loggedErrors: [],
-    extra: emptyExtra(),
-  };
-}
-
-/** The SQL interval in force. */
-export function sqlIntervalMs(s: WatchState): number {
-  return s.intervalOverrideMs ?? s.config.watch.sqlIntervalMs;
-}
-
-/** With no good gather for this long, heartbeats stop so that shells show "stale" rather than old facts. */
-export function staleAfterMs(s: WatchState): number {
-  return Math.max((s.config.watch.staleAfterSeconds * 1000) / 2, 2 * sqlIntervalMs(s) + s.config.sql.connectTimeoutMs + 1000);
-}
-
-/** Data dirs the next gather must read besides what discovery finds (known and recently vanished). */
-export function knownDirs(s: WatchState): string[] {
-  return Object.keys(s.known).sort();
-}
-
-/** When the loop should send the next `tick` (epoch ms), or null when nothing is scheduled. */
-export function nextWakeAt(s: WatchState, now: number): number | null {
-  const times: number[] = [];
-  if (s.bursts[0] !== undefined) times.push(s.bursts[0]);
-  if (s.settleAt !== null) times.push(s.settleAt);
-  if (s.nextSqlAt !== null) times.push(s.nextSqlAt);
-  if (s.nextRediscoverAt !== null) times.push(s.nextRediscoverAt);
-  if (s.host && s.factsAt !== null) {
-    // The heartbeat is due only while the facts are fresh (maybePublish); past that, wake once
-    // to say that the facts went stale.
-    const freshUntil = s.factsAt + staleAfterMs(s);
-    const due = Math.max(s.lastPublishAt === null ? 0 : s.lastPublishAt + HEARTBEAT_MS, s.publishBlockedUntil ?? 0);
-    if (Math.max(due, now) <= freshUntil) times.push(due);
-    else if (!s.staleLogged) times.push(freshUntil + 1);
-  }
-  return times.length ? Math.min(...times) : null;
-}
-
-// ---------- helpers (pure) ----------
-
-type Out = { state: WatchState; effects: Effect[] };
-
-function mergeReq(a: GatherRequest | null, b: GatherRequest): GatherRequest {
-  if (!a) return { ...b };
-  const rank = { sql: 0, live: 1, all: 2 } as const;
-  const dirs = [...new Set([...a.dirs, ...b.dirs])].sort();
-  return { sql: a.sql || b.sql, rediscover: a.rediscover || b.rediscover, scope: rank[a.scope] >= rank[b.scope] ? a.scope : b.scope, dirs };
-}
-
-/** Ask for a gather: run it now, or coalesce it into the one queued behind the gather in flight. */
-function requestGather(o: Out, req: GatherRequest, now: number): void {
-  const s = o.state;
-  if (s.inFlight) {
-    s.queued = mergeReq(s.queued, req);
-    return;
-  }
-  s.seq += 1;
-  s.inFlight = { seq: s.seq, req, since: now };
-  o.effects.push({ type: 'gather', seq: s.seq, sql: req.sql, rediscover: req.rediscover, scope: req.scope, dirs: req.dirs });
-}
-
-/** Gather now and again at the burst delays: the running clusters and the one whose files changed. */
-function burst(o: Out, now: number, dataDir: string): void {
-  const s = o.state;
-  if (!s.burstDirs.includes(dataDir)) s.burstDirs = [...s.burstDirs, dataDir].sort();
-  // SQL for the changed cluster (and any whose process or signal files changed); the others keep theirs.
-  requestGather(o, { sql: false, rediscover: false, scope: 'live', dirs: [dataDir] }, now);
-  const times = [...s.bursts];
-  for (const d of BURST_DELAYS_MS) {
-    const t = now + d;
-    if (!times.some((x) => Math.abs(x - t) < 30)) times.push(t);
-  }
-  s.bursts = times.sort((a, b) => a - b);
-  s.settleUntil = now + SETTLE_WINDOW_MS;
-}
-
-function log(o: Out, line: string): void {
-  o.effects.push({ type: 'log', line });
-}
-
-/** Log a problem once (until it changes): a persistent failure must not flood the journal. */
-function logOnce(o: Out, line: string): void {
-  const s = o.state;
-  if (s.loggedErrors.includes(line)) return;
-  s.loggedErrors = [...s.loggedErrors.slice(-19), line];
-  log(o, line);
-}
+// The reducer's parts: its state (watch-state.ts), when it gathers (schedule.ts), when it
+// publishes (reducer-publish.ts, publish-key.ts). Their names are exported here too.
+export { initialState, knownDirs, sqlIntervalMs, staleAfterMs, type InitialInput, type WatchState } from './watch-state.js';
+export { BURST_DELAYS_MS, GONE_KEEP_MS, HEARTBEAT_MS, nextWakeAt, PUBLISH_RETRY_MS, retryAfterFailureMs, SETTLE_STEP_MS, SETTLE_WINDOW_MS, STATE_REFRESH_MS } from './schedule.js';
+export { publishKey } from './publish-key.js';
 
 /** How the cluster's role was known, for log lines. */
 function why(c: ClusterFacts): string {
   return c.running === true ? c.roleDetail : c.runningSource;
-}
-
-const keyCache = new WeakMap<HostFacts, { alerts: Alert[]; key: string }>();
-
-/** What the publish would show, without times: equal keys mean nothing worth publishing changed. */
-export function contentKey(host: HostFacts, alerts: Alert[]): string {
-  const hit = keyCache.get(host);
-  if (hit && hit.alerts === alerts) return hit.key;
-  const key = computeKey(host, alerts);
-  keyCache.set(host, { alerts, key });
-  return key;
-}
-
-function computeKey(host: HostFacts, alerts: Alert[]): string {
-  return JSON.stringify({
-    c: host.clusters.map((c) => [
-      c.dataDir,
-      c.id,
-      c.name,
-      c.running,
-      c.pid,
-      c.port,
-      c.pmStatus,
-      c.role,
-      c.roleSource,
-      c.roleDetail,
-      c.inRecovery,
-      c.standbySignal,
-      c.recoverySignal,
-      c.recoveryConf,
-      c.promoteRequested,
-      c.restoreInProgress,
-      c.pgControlState,
-      c.replication?.connectedStandbys?.map((x) => [x.application, x.state]) ?? null,
-      c.replication?.receiverStatus ?? null,
-      c.archiving?.failing ?? null,
-      c.problems,
-    ]),
-    u: host.unidentifiedPostmasters.map((u) => u.pid),
-    a: alerts.map((a) => a.text),
-  });
-}
-
-/** A cluster visibly in the middle of a change: worth polling fast for a few seconds. */
-function unsettled(c: ClusterFacts): boolean {
-  if (c.running !== true) return false;
-  if (c.promoteRequested === true) return true;
-  if (c.pmStatus === 'starting' || c.pmStatus === 'stopping') return true;
-  // The signal file is gone but the server still says it is in recovery: promotion under way.
-  return c.inRecovery === true && c.standbySignal === false && c.recoverySignal === false && c.recoveryConf === null;
-}
-
-/** Publish (and notify when role or label changed) if something changed or the heartbeat is due. */
-function maybePublish(o: Out, now: number): void {
-  const s = o.state;
-  if (!s.host || s.factsAt === null) return;
-  if (s.publishBlockedUntil !== null && now < s.publishBlockedUntil) return;
-  const key = contentKey(s.host, s.alerts) + extraKey(s.extra);
-  const changed = key !== s.publishedKey;
-  const heartbeatDue = s.lastPublishAt === null || now - s.lastPublishAt >= HEARTBEAT_MS;
-  const fresh = now - s.factsAt <= staleAfterMs(s);
-  // Unchanged facts are published only as a heartbeat, and only while they are fresh: the
-  // heartbeat of facts nobody could confirm must age, so that shells show them as stale.
-  if (!changed && !(heartbeatDue && fresh)) return;
-  const role = hostRole(s.host);
-  const label = labelWithExtra(renderLabel(s.host), s.extra, s.host);
-  const stateDue = changed || s.lastStatePublishAt === null || now - s.lastStatePublishAt >= Math.min(STATE_REFRESH_MS, (s.config.watch.staleAfterSeconds * 1000) / 2);
-  o.effects.push({
-    type: 'publish',
-    doc: stateDue ? docWithExtra(buildStateDoc({ host: s.host, alerts: s.alerts, nowMs: now, pid: s.pid }), s.extra) : null,
-    prompt: renderPrompt({ heartbeat: now / 1000, role, label, alerts: alertsWithExtra(s.alerts, s.extra) }),
-  });
-  s.lastPublishAt = now;
-  if (stateDue) s.lastStatePublishAt = now;
-  s.publishedKey = key;
-  s.publishBlockedUntil = null;
-  s.published = { role, label };
-  if (!s.notified || s.notified.role !== role || s.notified.label !== label) {
-    o.effects.push({ type: 'notify-shells', role, label });
-    s.notified = { role, label };
-  }
-}
-
-/** Tell the adapter what to watch when the set of data dirs (or their identity) changed. */
-function maybeWatch(o: Out): void {
-  const s = o.state;
-  const dirs = knownDirs(s);
-  const key = dirs.map((d) => `${d}@${s.known[d]!.id ?? ''}@${s.known[d]!.goneSince === null ? '' : 'gone'}`).join('\n');
-  if (key === s.watchKey) return;
-  s.watchKey = key;
-  o.effects.push({ type: 'watch', dataDirs: dirs });
 }
 
 // ---------- event handlers ----------
@@ -471,8 +190,7 @@ export function reduce(state: WatchState, event: WatchEvent, now: number): { sta
         s.gatherFailures += 1;
         if (event.error !== s.lastGatherError) log(o, `gather failed: ${event.error} (keeping the last facts, retrying)`);
         s.lastGatherError = event.error;
-        // Back off a little, never beyond the normal interval.
-        s.nextSqlAt = now + Math.min(sqlIntervalMs(s), 500 * s.gatherFailures);
+        s.nextSqlAt = now + retryAfterFailureMs(s);
         if (s.queued) {
           const q = s.queued;
           s.queued = null;
