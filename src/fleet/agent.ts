@@ -4,6 +4,8 @@
 // sets (system identifiers) present here. Nothing waits on etcd longer than CALL_TIMEOUT_MS: when
 // it is down, slow or partitioned the view is marked stale, the local prompt and guard carry on,
 // and the agent keeps trying to reconnect.
+// Over 300 lines on purpose: one closure over the agent's state (client, lease, watches, known
+// members, what was written); the pure parts are already out (report.ts, view.ts, validate.ts).
 import fs from 'node:fs';
 import type { FleetConfig } from '../config/fleet.js';
 import type { HostFacts } from '../facts/types.js';
