@@ -197,7 +197,7 @@ export function removeStaleTemps(dir: string): void {
     return;
   }
   for (const n of names) {
-    const m = /^\.(?:state\.json|prompt|footprint)\.(\d+)\.tmp$/.exec(n);
+    const m = /^\.(?:state\.json|prompt|footprint|watch\.pid)\.(\d+)\.tmp$/.exec(n); // every file written by rename here
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && fs.existsSync(`/proc/${pid}`)) continue;

@@ -250,8 +250,10 @@ describe('safeops watch with real servers', () => {
         const want = `SPLIT BRAIN: ${a} and ${b} are both primaries`;
         await waitFor(() => readState(w.stateDir)?.alerts.some((a) => a.text === want), 10_000, 'the split-brain alert in state.json');
         await waitFor(() => readPrompt(w.stateDir)?.alerts.includes(want), 5_000, 'the split-brain alert in the prompt');
-        expect(w.out.filter((l) => l.startsWith(`role change: ${node.name} `)).length).toBeGreaterThanOrEqual(1);
-        expect(w.out.some((l) => l.startsWith(`role change: ${node.name} ${node.dataDir} `) && l.endsWith('-> primary (SQL pg_is_in_recovery() = false)'))).toBe(true);
+        // The log travels through a pipe: it may arrive after the files.
+        await waitFor(() => w.out.some((l) => l.startsWith(`role change: ${node.name} ${node.dataDir} `) && l.endsWith('-> primary (SQL pg_is_in_recovery() = false)')), 10_000, 'the role change log line', 20).catch((e: Error) => {
+          throw new Error(`${e.message}\n${w.out.filter((l) => l.startsWith('role change: ')).join('\n')}`);
+        });
       }
       await stopNode(node);
       await waitFor(() => roleIn(readState(w.stateDir), node.dataDir) === 'stopped', 10_000, `${node.name} stopped`, 50);

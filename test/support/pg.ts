@@ -326,6 +326,8 @@ export async function initPrimary(opts: {
   tablespace?: boolean;
   archive?: boolean;
   port?: number;
+  /** WAL segment size in MB (initdb --wal-segsize): 1 for tests that switch WAL in a loop. */
+  walSegSizeMb?: number;
 }): Promise<PgNode> {
   const node = await newNode(opts.root, opts.name ?? 'primary', opts.port);
   const root = node.socketDir;
@@ -334,6 +336,7 @@ export async function initPrimary(opts: {
     node.waldir = path.join(mkdirOwned(path.join(root, 'waldisk', node.name)), 'pg_wal');
     args.push(`--waldir=${node.waldir}`);
   }
+  if (opts.walSegSizeMb) args.push(`--wal-segsize=${opts.walSegSizeMb}`);
   await pgBin('initdb', args);
   const conf: Record<string, string | number> = {
     port: node.port,
