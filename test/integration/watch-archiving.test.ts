@@ -1,61 +1,16 @@
 // Issue 11 against real PostgreSQL 15 and the built watcher: archiving that fails without a trace
 // in pg_stat_archiver (a missing program: exit 127; a command killed by a signal), and the plain
-// exit 1, on promoted standbys that stay quiet and on a busy primary, end to end through the prompt
+// exit 1, on promoted standbys that stay quiet (the busy primary: watch-archiving-busy.test.ts), end to end through the prompt
 // file; and one persistent SQL session per cluster (pg_stat_activity and log_connections lines).
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN as SUPPORT_BIN, ROOT } from '../support/cli.js';
+import { type Watcher, alertFor as alertIn, promptAlerts, shq, startArchivingWatcher, stateAlerts, watcherBin } from '../support/archiving.js';
 import { type PgNode, appendConf, cleanupAll, createStandby, initPrimary, makeTempRoot, promote, psql, startNode, stopNode, waitFor, writeOwned } from '../support/pg.js';
 
-const BIN = process.env.SAFEOPS_BIN ?? [SUPPORT_BIN, path.join(ROOT, 'dist/safeops.mjs')].find((f) => fs.existsSync(f)) ?? SUPPORT_BIN;
-
-interface Watcher {
-  proc: ChildProcess;
-  out: string[];
-  stateDir: string;
-}
+const BIN = watcherBin();
 const watchers: Watcher[] = [];
-
-function startWatcher(stateDir: string, config: string, intervalMs: number): Watcher {
-  const proc = spawn(process.execPath, [BIN, 'watch', '--state-dir', stateDir, '--interval', String(intervalMs)], {
-    cwd: '/tmp',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SAFEOPS_CONFIG: config, HOME: '/tmp', LANG: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  const collect = (b: Buffer) => out.push(...b.toString().split('\n').filter(Boolean));
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
-  const w = { proc, out, stateDir };
-  watchers.push(w);
-  return w;
-}
-
-/** The prompt file's alert lines, as the shells read them (null when missing or invalid). */
-function promptAlerts(dir: string): string[] | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, 'prompt'), 'utf8');
-  } catch {
-    return null;
-  }
-  const lines = text.split('\n');
-  if (lines[0] !== 'safeops-prompt 1' || !text.endsWith('end\n')) return null;
-  if (!lines.every((l) => /^[A-Za-z0-9 ._,:/@()+=-]*$/.test(l))) return null;
-  return lines.filter((l) => l.startsWith('alert ')).map((l) => l.slice(6));
-}
-
-function stateAlerts(dir: string): Array<{ kind: string; text: string; detail: string; clusters: string[] }> {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')).alerts;
-  } catch {
-    return [];
-  }
-}
-
-const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+const startWatcher = (stateDir: string, config: string, intervalMs: number) => startArchivingWatcher(watchers, BIN, stateDir, config, intervalMs);
 
 describe('archiving that fails without a trace, through the prompt file', () => {
   let root: string;
@@ -66,9 +21,7 @@ describe('archiving that fails without a trace, through the prompt file', () => 
 
   beforeAll(async () => {
     root = makeTempRoot('so-warch-');
-    // 1 MB WAL segments: the busy case switches WAL in a loop while archiving fails, and every
-    // segment stays until archived (16 MB each would be gigabytes of I/O on a loaded CI host).
-    primary = await initPrimary({ root, name: 'aprim', archive: true, walSegSizeMb: 1 });
+    primary = await initPrimary({ root, name: 'aprim', archive: true });
     const bin = path.join(root, 'bin');
     fs.mkdirSync(bin, { mode: 0o755 });
     scripts = { exit1: path.join(bin, 'exit1.sh'), die: path.join(bin, 'die.sh'), good: (await psql(primary, 'show archive_command')) };
@@ -99,13 +52,7 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     return { node, at };
   }
 
-  // In the prompt file; when other tests' clusters on this host fill its 8 alert lines, state.json
-  // (every alert) must have it and the prompt must be full.
-  const alertFor = (prefix: string) => () => {
-    const p = promptAlerts(w.stateDir);
-    if (!p) return null;
-    return p.find((a) => a.startsWith(prefix)) ?? (p.length >= 8 ? stateAlerts(w.stateDir).find((a) => a.text.startsWith(prefix))?.text ?? null : null);
-  };
+  const alertFor = (prefix: string) => alertIn(w.stateDir, prefix);
 
   it('a healthy archiving primary has no archiving alert', () => {
     expect(stateAlerts(w.stateDir).filter((a) => a.clusters.includes(primary.dataDir))).toEqual([]);
@@ -139,44 +86,6 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     await waitFor(() => stateAlerts(w.stateDir).find((x) => x.kind === 'archiving-stuck' && x.clusters.includes(node.dataDir) && /terminated by signal 9|exit code 137/.test(x.detail)), 20_000, 'the log line in the alert');
     await stopNode(node, 'immediate');
   }, 180_000);
-
-  it('a busy primary: exit 127, a signal, exit 1 each alert, and the alert clears when archiving works again', async () => {
-    // No alert about the primary so far (it archived fine all along).
-    expect(w.out.filter((l) => l.startsWith('alert: ') && /^alert: archiving \S+ on aprim/.test(l))).toEqual([]);
-    await psql(primary, 'CREATE TABLE IF NOT EXISTS busy (x int)');
-    let writing = true;
-    const writer = (async () => {
-      while (writing) {
-        await psql(primary, 'INSERT INTO busy SELECT generate_series(1, 2000); select pg_switch_wal()').catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 200)); // busy, not a flood: about 4 segments a second
-      }
-    })();
-    try {
-      for (const [cmd, prefix] of [
-        ['/nonexistent/archive-tool %p', 'archiving broken on aprim'],
-        [`${shq(scripts.die)} %p`, 'archiving stuck on aprim'],
-        [`${shq(scripts.exit1)} %p`, 'archiving failing on aprim'],
-      ] as const) {
-        await psql(primary, `ALTER SYSTEM SET archive_command = '${cmd.replaceAll("'", "''")}'`);
-        await psql(primary, 'select pg_reload_conf()');
-        const t = Date.now();
-        // The goal is 90 s (docs/archiving-health.md; the reducer's tests hold it with a fake
-        // clock); a CI machine running the suite's other servers gets a generous bound.
-        await waitFor(alertFor(prefix), 240_000, `${prefix} in the prompt`, 200).catch((e: Error) => {
-          // What the watcher knew of aprim's archiving, for the next one who reads a CI log.
-          const doc = JSON.parse(fs.readFileSync(path.join(w.stateDir, 'state.json'), 'utf8')) as { clusters: Array<{ dataDir: string; archiving?: unknown }>; alerts: unknown[] };
-          throw new Error(`${e.message}\narchiving: ${JSON.stringify(doc.clusters.find((c) => c.dataDir === primary.dataDir)?.archiving)}\nalerts: ${JSON.stringify(doc.alerts)}\n${w.out.slice(-30).join('\n')}`);
-        });
-        figures[`busy ${prefix}`] = (Date.now() - t) / 1000;
-        await psql(primary, `ALTER SYSTEM SET archive_command = '${scripts.good.replaceAll("'", "''")}'`);
-        await psql(primary, 'select pg_reload_conf()');
-        await waitFor(() => promptAlerts(w.stateDir) !== null && stateAlerts(w.stateDir).every((a) => !/^archiving \S+ on aprim/.test(a.text)), 240_000, `${prefix} to clear`, 200);
-      }
-    } finally {
-      writing = false;
-      await writer;
-    }
-  }, 600_000);
 });
 
 describe('one SQL session per cluster', () => {

@@ -250,10 +250,16 @@ describe('safeops watch with real servers', () => {
         const want = `SPLIT BRAIN: ${a} and ${b} are both primaries`;
         await waitFor(() => readState(w.stateDir)?.alerts.some((a) => a.text === want), 10_000, 'the split-brain alert in state.json');
         await waitFor(() => readPrompt(w.stateDir)?.alerts.includes(want), 5_000, 'the split-brain alert in the prompt');
-        // The log travels through a pipe: it may arrive after the files.
-        await waitFor(() => w.out.some((l) => l.startsWith(`role change: ${node.name} ${node.dataDir} `) && l.endsWith('-> primary (SQL pg_is_in_recovery() = false)')), 10_000, 'the role change log line', 20).catch((e: Error) => {
+        // The log travels through a pipe: it may arrive after the files. The change is logged from
+        // SQL, or from the signal files when the new server did not answer yet ("starting up" on a
+        // loaded host); then SQL confirms it in the state without another role change.
+        await waitFor(() => w.out.some((l) => l.startsWith(`role change: ${node.name} ${node.dataDir} `) && l.includes('-> primary (')), 10_000, 'the role change log line', 20).catch((e: Error) => {
           throw new Error(`${e.message}\n${w.out.filter((l) => l.startsWith('role change: ')).join('\n')}`);
         });
+        await waitFor(() => {
+          const c = readState(w.stateDir)?.clusters.find((x) => x.dataDir === node.dataDir) as { roleSource?: string; roleDetail?: string } | undefined;
+          return c?.roleSource === 'sql' && c.roleDetail === 'SQL pg_is_in_recovery() = false';
+        }, 30_000, `${node.name} confirmed primary over SQL`, 20);
       }
       await stopNode(node);
       await waitFor(() => roleIn(readState(w.stateDir), node.dataDir) === 'stopped', 10_000, `${node.name} stopped`, 50);
