@@ -181,6 +181,19 @@ export interface SqlReadOptions {
   read?: (c: ClusterFacts, opts: import('./sql.js').SqlOptions) => Promise<import('./sql.js').SqlFacts>;
   /** Archiving health, WAL/disk, server version (not for the guard's fast decisions). */
   extra?: boolean;
+  /** A cluster whose SQL has not answered by then counts as not answering (its late answer is
+   *  dropped): one slow server never holds up the facts of the others (the watcher). */
+  deadlineMs?: number;
+}
+
+function withDeadline(read: Promise<import('./sql.js').SqlFacts>, ms: number | undefined): Promise<import('./sql.js').SqlFacts> {
+  if (!ms) return read;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<import('./sql.js').SqlFacts>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: `no SQL answer within ${ms} ms` }), ms);
+    timer.unref?.();
+  });
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
 }
 
 /** Add SQL facts to the running clusters selected, in parallel. Mutates and returns `host`. */
@@ -190,7 +203,7 @@ export async function addSqlFacts(host: HostFacts, select: (c: ClusterFacts) => 
   const readSqlFacts = how.read ?? (await import('./sql.js')).readSqlFacts;
   await Promise.all(
     targets.map(async (c) => {
-      const sql = await readSqlFacts(c, { users: sqlUsers(c, config, callerName), database: config.sql.database, connectTimeoutMs: config.sql.connectTimeoutMs, extra: how.extra });
+      const sql = await withDeadline(readSqlFacts(c, { users: sqlUsers(c, config, callerName), database: config.sql.database, connectTimeoutMs: config.sql.connectTimeoutMs, extra: how.extra }), how.deadlineMs);
       const role = deriveRole({ running: c.running, standbySignal: c.standbySignal, recoverySignal: c.recoverySignal, recoveryConf: c.recoveryConf, promoteRequested: c.promoteRequested, sql: sql.ok ? { ok: true, inRecovery: sql.inRecovery, walReceiver: sql.walReceiver } : sql });
       c.role = role.role;
       c.roleSource = role.source;

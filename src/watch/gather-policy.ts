@@ -17,6 +17,12 @@ export function gatherTimeoutMs(config: Config): number {
   return 4 * config.sql.connectTimeoutMs + 10_000;
 }
 
+/** How long a gather waits for one cluster's SQL answer: well inside gatherTimeoutMs, so that one
+ *  slow or stopped server leaves its own cluster without SQL facts, not the host unpublished. */
+export function sqlDeadlineMs(config: Config): number {
+  return 2 * config.sql.connectTimeoutMs + 2_000;
+}
+
 /** Is a /proc snapshot taken at `takenAt` (monotonic ms; null: none yet) too old to use at `now`? */
 export function snapshotStale(takenAt: number | null, now: number): boolean {
   return takenAt === null || now - takenAt > SNAPSHOT_MAX_AGE_MS;

@@ -9,7 +9,7 @@ import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcS
 import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
 import type { HostFacts } from '../facts/types.js';
 import type { GatherRequest } from './events.js';
-import { carriedClusters, dirsToRead, discoveryConfig, emptyPidWatch, pollReadsFiles, scanForPostmaster, snapshotStale, sqlLost, sqlStillHolds, type ProcessKind } from './gather-policy.js';
+import { carriedClusters, dirsToRead, discoveryConfig, emptyPidWatch, pollReadsFiles, scanForPostmaster, snapshotStale, sqlDeadlineMs, sqlLost, sqlStillHolds, type ProcessKind } from './gather-policy.js';
 
 export interface GatherContext {
   config: Config;
@@ -58,9 +58,9 @@ export function createGatherer(mono: () => number = () => performance.now()): Ga
   let fileBase: HostFacts | null = null;
   // One SQL session per running cluster, kept open between polls (src/watch/sessions.ts, lazy: pg).
   let pool: import('./sessions.js').SessionPool | null = null;
-  const sqlHow = async (): Promise<SqlReadOptions> => {
+  const sqlHow = async (config: Config): Promise<SqlReadOptions> => {
     pool ??= (await import('./sessions.js')).createSessionPool();
-    return { read: pool.read, extra: true };
+    return { read: pool.read, extra: true, deadlineMs: sqlDeadlineMs(config) };
   };
   const retainSessions = (host: HostFacts): HostFacts => {
     pool?.retain(host.clusters.filter((c) => c.running === true).map((c) => c.dataDir));
@@ -121,7 +121,7 @@ export function createGatherer(mono: () => number = () => performance.now()): Ga
           if (held) Object.assign(c, held);
           return !held;
         };
-    await addSqlFacts(host, select, ctx.config, ctx.edge.userName, await sqlHow());
+    await addSqlFacts(host, select, ctx.config, ctx.edge.userName, await sqlHow(ctx.config));
     return retainSessions(host);
   };
 
@@ -143,7 +143,7 @@ export function createGatherer(mono: () => number = () => performance.now()): Ga
       // others are shared, never mutated.
       const host: HostFacts = { ...base, clusters: base.clusters.map((c) => (c.running === true ? structuredClone(c) : c)), observedAt: ctx.edge.now().toISOString() };
       for (const c of host.clusters) if (c.running === true) c.observedAt = host.observedAt;
-      await addSqlFacts(host, (c) => c.running === true, ctx.config, ctx.edge.userName, await sqlHow());
+      await addSqlFacts(host, (c) => c.running === true, ctx.config, ctx.edge.userName, await sqlHow(ctx.config));
       retainSessions(host);
       if (sqlLost(host, ctx.previous)) return fromFiles({ ...req, scope: 'live' }, ctx);
       return host;

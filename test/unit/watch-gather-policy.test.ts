@@ -188,3 +188,32 @@ describe('gather policy: looking for a postmaster that just started (fake clock)
     expect(d.read.at(-1)).toEqual([10]);
   });
 });
+
+describe('a slow server holds up only its own cluster', () => {
+  it('the per-cluster SQL deadline is well inside the gather timeout, for every allowed connect timeout', async () => {
+    const { sqlDeadlineMs } = await import('../../src/watch/gather-policy.js');
+    for (const ms of [100, 1500, 5000, 30_000]) {
+      const c = defaultConfig();
+      c.sql.connectTimeoutMs = ms;
+      expect(sqlDeadlineMs(c)).toBeLessThan(gatherTimeoutMs(c) / 1.5);
+    }
+  });
+
+  it('addSqlFacts: a read that never answers leaves that cluster without SQL facts by the deadline; the other gets its answer', async () => {
+    const { addSqlFacts } = await import('../../src/facts/gather.js');
+    const { cluster, host } = await import('./fixtures.js');
+    const slow = cluster('running-primary', '/srv/slow');
+    const fast = cluster('running-primary', '/srv/fast');
+    const h = host([slow, fast]);
+    const read = (c: ClusterFacts) =>
+      c.dataDir === '/srv/slow'
+        ? new Promise<never>(() => undefined)
+        : Promise.resolve({ ok: true as const, user: 'postgres', inRecovery: false, walReceiver: false, clusterName: null, replication: { connectedStandbys: [], upstream: null, receiverStatus: null, replayLagSeconds: null }, archiving: { mode: 'off', archivedCount: null, failedCount: null, lastArchivedAt: null, lastFailedAt: null, lastFailedWal: null, failing: false, readyCount: null } });
+    const t0 = Date.now();
+    await addSqlFacts(h, () => true, defaultConfig(), 'root', { read, deadlineMs: 50 });
+    expect(Date.now() - t0).toBeLessThan(5000); // returns at the deadline, not never
+    expect(h.clusters[0]!.problems).toContain('no SQL answer within 50 ms');
+    expect(h.clusters[0]!.roleSource).not.toBe('sql');
+    expect(h.clusters[1]!.roleSource).toBe('sql');
+  });
+});
