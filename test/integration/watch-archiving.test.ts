@@ -32,7 +32,15 @@ describe('archiving that fails without a trace, through the prompt file', () => 
     // timeline grace keeps its default (30 s): the quiet signal case shows the default's deadline.
     fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [root], clusters: [] }, archiving: { readyMaxAgeSeconds: 20 } }));
     w = startWatcher(path.join(root, 'state'), config, 500);
-    await waitFor(() => promptAlerts(w.stateDir) !== null, 90_000, 'the watcher to publish');
+    await waitFor(() => promptAlerts(w.stateDir) !== null, 90_000, 'the watcher to publish').catch((e: Error) => {
+      let prompt = '';
+      try {
+        prompt = fs.readFileSync(path.join(w.stateDir, 'prompt'), 'utf8');
+      } catch (err) {
+        prompt = String(err);
+      }
+      throw new Error(`${e.message}\nprompt: ${JSON.stringify(prompt)}\n${w.out.slice(-40).join('\n')}`);
+    });
   });
 
   afterAll(async () => {
