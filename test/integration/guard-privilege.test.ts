@@ -97,9 +97,13 @@ describe('through sudo, the guard judges with root\'s view', () => {
   it('the same rm as the user itself (no sudo) is not bothered by the unreadable footprint', async () => {
     const { execa } = await import('execa');
     const junk = (await execa('runuser', ['-u', narrow, '--', 'mktemp', '-d', '/tmp/safeops-priv-own-XXXXXX'])).stdout.trim();
-    const r = await safeopsAs(narrow, ['rm', '-rf', junk], env.env);
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(fs.existsSync(junk)).toBe(false);
+    try {
+      const r = await safeopsAs(narrow, ['rm', '-rf', junk], env.env);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(fs.existsSync(junk)).toBe(false);
+    } finally {
+      fs.rmSync(junk, { recursive: true, force: true }); // also when the assertions failed
+    }
   });
 
   it('root\'s fresh watcher fills the gaps of a user who cannot read as root: refused for what it is', async () => {
