@@ -20,6 +20,7 @@ import { startEtcd, type Etcd } from '../test/support/etcd.js';
 import { createStandby, initPrimary, makeTempRoot, pgBin, psql, stopNode, type PgNode } from '../test/support/pg.js';
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { watcherNodeFlags } from './unit-flags.js';
+import { sleep, waitUntil } from './wait.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 
@@ -35,17 +36,7 @@ export interface FleetBenchContext {
 
 export const FLEET_PARTS = ['fleet-promote', 'fleet-idle', 'fleet-prompt'];
 
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-async function waitUntil<T>(check: () => T | null | undefined | false, timeoutMs: number, what: string, state?: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}${state ? `\n${state()}` : ''}`);
-    await sleep(2);
-  }
-}
 
 /** A state dir on tmpfs, as /run/safeops is on a real host. */
 function tmpfsDir(prefix: string): string {

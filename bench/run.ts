@@ -11,6 +11,7 @@ import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
 import { benchFleet } from './fleet.js';
 import { watcherNodeFlags } from './unit-flags.js';
+import { sleep, waitUntil } from './wait.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
@@ -25,7 +26,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 /** Wall time of one run of argv, in ms. */
 function timeRun(argv: string[], env: NodeJS.ProcessEnv, prepare?: () => void): number {
@@ -166,15 +166,6 @@ function tmpfsStateDir(): string {
   return fs.mkdtempSync(path.join(base, 'safeops-bench-state-'));
 }
 
-async function waitUntil<T>(check: () => T | null | undefined | false, timeoutMs: number, what = 'a condition', state?: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}${state ? `\n${state()}` : ''}`);
-    await sleep(2);
-  }
-}
 
 const readPrompt = (stateDir: string) => {
   try {

@@ -1,0 +1,12 @@
+// Waiting in the bench: a tight poll (2 ms), so a figure is not rounded up to a poll interval.
+export const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+export async function waitUntil<T>(check: () => T | null | undefined | false, timeoutMs: number, what = 'a condition', state?: () => string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}${state ? `\n${state()}` : ''}`);
+    await sleep(2);
+  }
+}
