@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subtreeTargets } from '../../src/facts/discover.js';
-import { collapseUnscanned, probeSubtrees, scanRoots } from '../../src/facts/scan.js';
+import { collapseUnscanned, probeSubtrees, scanRoots, SUBTREE_LIMITS } from '../../src/facts/scan.js';
 
 let root: string;
 const mk = (...p: string[]) => {
@@ -79,6 +79,20 @@ describe('probeSubtrees', () => {
     const slow = probeSubtrees([path.join(root, 'deep')], { maxEntries: 1e6, maxDepth: 100, maxMs: 5 }, () => (t += 1));
     expect(slow.unscanned[0]!.why).toMatch(/longer than 5 ms/);
   });
+
+  it('the default entry bound looks through a 100,000-file tree (an old WAL archive, a build tree) without asking', () => {
+    // Only the entry bound is under test here: the time bound is lifted so a busy CI machine
+    // cannot make it ask (the bench measures the time: "of which depends on the tree").
+    const big = mk('big');
+    for (let d = 0; d < 100; d++) {
+      const sub = mk('big', `d${d}`);
+      for (let f = 0; f < 1000; f++) fs.writeFileSync(path.join(sub, String(f)), '');
+    }
+    const p = probeSubtrees([big], { ...SUBTREE_LIMITS, maxMs: 600_000 });
+    expect(p.unscanned).toEqual([]);
+    expect(p.complete).toEqual([big]);
+    fs.rmSync(big, { recursive: true, force: true });
+  }, 120_000);
 
   it('never follows a symbolic link; files, links and missing targets hide nothing', () => {
     const d = dataDir('elsewhere', 'data');
