@@ -102,6 +102,29 @@ const builtinsAsEsm = {
   },
 };
 
+/**
+ * etcd3 parses its .proto files from its own package directory when it loads
+ * (`loadSync(`${__dirname}/../proto/rpc.proto`, OPTIONS)`), which a bundle or the single
+ * executable cannot do. Here the same proto-loader parses them at build time, with the same
+ * options, into protobufjs' JSON descriptor; the bundled module builds the same package
+ * definition from it (`fromJSON(JSON, OPTIONS)`). If etcd3's source changes, the build fails here.
+ */
+const etcd3Protos = {
+  name: 'etcd3-protos',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
+      const src = fs.readFileSync(args.path, 'utf8');
+      const call = '(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {';
+      if (src.split(call).length !== 2) throw new Error(`${args.path}: etcd3 changed; revisit scripts/build.mjs (etcd3-protos)`);
+      const req = createRequire(args.path);
+      const util = req(req.resolve('@grpc/proto-loader').replace(/index\.js$/, 'util.js'));
+      const proto = path.join(path.dirname(args.path), '../proto/rpc.proto');
+      const json = util.loadProtosWithOptionsSync(proto, { keepCase: true }).toJSON();
+      return { contents: src.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(json)}, {`), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -183,10 +206,10 @@ const lazy = await esbuild.build({
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [rawPlugin, builtinsViaRequire],
-  // etcd3 reads its .proto files from its own directory at run time: loaded from node_modules
-  // (only by the watcher and the fleet commands, when fleet.etcd is configured).
-  external: ['etcd3', 'cockatiel'],
+  // etcd3 (only the watcher and the fleet commands load it, when fleet.etcd is configured) is
+  // bundled like the rest, its .proto files as a JSON descriptor (etcd3Protos): no node_modules at
+  // run time, and the single executable carries the fleet too.
+  plugins: [rawPlugin, builtinsViaRequire, etcd3Protos],
   banner: { js: "import{createRequire as __safeopsCreateRequire}from'node:module';const require=__safeopsCreateRequire(import.meta.url);" },
 });
 

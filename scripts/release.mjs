@@ -59,17 +59,6 @@ for (const name of ['core.cjs', 'core.v8cache', 'ui.cjs', 'ui.v8cache', 'yoga.wa
   else if (!name.endsWith('.v8cache')) throw new Error(`release: dist/${name} is missing`);
 }
 const lazyNames = fs.readdirSync(path.join(dist, 'lazy')).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort();
-/** Packages that cannot be embedded: importing one in the executable fails with a clear error. */
-const notInExecutable = {
-  name: 'not-in-executable',
-  setup(b) {
-    b.onResolve({ filter: /^(etcd3|cockatiel)$/ }, (args) => ({ path: args.path, namespace: 'not-in-executable' }));
-    b.onLoad({ filter: /.*/, namespace: 'not-in-executable' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the single executable: the fleet needs an install from a checkout (docs/release.md)`)});`,
-      loader: 'js',
-    }));
-  },
-};
 for (const name of lazyNames) {
   const outfile = path.join(work, 'assets', 'lazy', `${name}.cjs`);
   await esbuild.build({
@@ -84,11 +73,8 @@ for (const name of lazyNames) {
     // createRequire(import.meta.url) (the ESM build's banner, yargs' shims): any file URL does,
     // only builtins are ever required.
     define: { 'import.meta.url': JSON.stringify(`file:///safeops-sea/lazy/${name}.cjs`) },
-    // The etcd client reads its .proto files from its own package directory at run time: it
-    // cannot live inside the executable. Its import becomes a module that throws; the fleet
-    // (docs/fleet.md) needs a checkout install, and the executable's watcher logs "fleet: cannot
-    // start the etcd client" and runs without it.
-    plugins: [notInExecutable],
+    // The etcd client is in the lazy chunks already, its .proto files as JSON (scripts/build.mjs,
+    // etcd3Protos): the executable's watcher has the fleet too.
     logLevel: 'error',
   });
   const text = fs.readFileSync(outfile, 'utf8');

@@ -24,9 +24,8 @@ function localSysids(loaded: LoadedConfig, edge: Edge): string[] {
 }
 
 async function fromEtcd(loaded: LoadedConfig, edge: Edge, sysids: string[], self: string): Promise<FleetView> {
-  const { CALL_TIMEOUT_MS, clientOptions, memberKey, within } = await import('../fleet/agent.js');
-  const { Etcd3 } = await import('etcd3');
-  const { noop } = await import('cockatiel');
+  const { CALL_TIMEOUT_MS, clientOptions, loadEtcdClient, memberKey, within } = await import('../fleet/agent.js');
+  const { Etcd3, noop } = await loadEtcdClient();
   const fleet = loaded.config.fleet;
   const client = new Etcd3({ ...clientOptions(fleet), faultHandling: { host: () => noop, global: noop } });
   try {

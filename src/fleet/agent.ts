@@ -4,20 +4,20 @@
 // sets (system identifiers) present here. Nothing waits on etcd longer than CALL_TIMEOUT_MS: when
 // it is down, slow or partitioned the view is marked stale, the local prompt and guard carry on,
 // and the agent keeps trying to reconnect.
-// Over 300 lines on purpose: one closure over the agent's state (client, lease, watches, known
-// members, what was written); the pure parts are already out (report.ts, view.ts, validate.ts).
-import fs from 'node:fs';
+// One closure over the agent's state (client, lease, watches, known members, what was written);
+// the pure parts are out (report.ts, view.ts, validate.ts), the client's edge in etcd-client.ts.
 import type { FleetConfig } from '../config/fleet.js';
 import type { HostFacts } from '../facts/types.js';
 import { coalescing } from '../util/coalesce.js';
+import { CALL_TIMEOUT_MS, clientOptions, leaseTtl, loadEtcdClient, memberKey, within } from './etcd-client.js';
 import { buildReport, reportKey } from './report.js';
 import type { FleetView, MemberReport } from './types.js';
 import { parseReport } from './validate.js';
 import { clusterVersions } from './versions.js';
 import { buildView, SILENT_KEEP_MS, type KnownMember } from './view.js';
 
-/** No etcd call is waited on longer than this. */
-export const CALL_TIMEOUT_MS = 2000;
+export { CALL_TIMEOUT_MS, clientOptions, leaseTtl, loadEtcdClient, memberKey, within };
+
 /** Watch events re-publish the view at most this often (the first one at once). */
 export const VIEW_EVERY_MS = 100;
 
@@ -43,38 +43,10 @@ export interface FleetAgent {
   stop(): Promise<void>;
 }
 
-/** Bound a promise in time. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((_resolve, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: no answer from etcd within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
 
-/** Lease TTL in seconds: a few poll intervals, at least 5 s (a busy host must not lose it between keep-alives). */
-export function leaseTtl(intervalMs: number, configured: number | null): number {
-  return configured ?? Math.max(5, Math.ceil((3 * intervalMs) / 1000));
-}
 
-/** The etcd key of one cluster: PREFIX members/SYSID/HOST/ENCODED-DATADIR. */
-export function memberKey(prefix: string, r: Pick<MemberReport, 'systemIdentifier' | 'host' | 'dataDir'>): string {
-  return `${prefix}members/${r.systemIdentifier}/${encodeURIComponent(r.host)}/${encodeURIComponent(r.dataDir)}`;
-}
 
-/** Client options from the config (password and TLS files read now). */
-export function clientOptions(c: FleetConfig): import('etcd3').IOptions {
-  const e = c.etcd!;
-  const read = (f: string | null) => (f ? fs.readFileSync(f) : undefined);
-  const opts: import('etcd3').IOptions = {
-    hosts: e.endpoints,
-    dialTimeout: CALL_TIMEOUT_MS,
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
-  };
-  if (e.user) opts.auth = { username: e.user, password: e.passwordFile ? fs.readFileSync(e.passwordFile, 'utf8').trim() : '' };
-  if (e.tls.ca) opts.credentials = { rootCertificate: read(e.tls.ca)!, privateKey: read(e.tls.key), certChain: read(e.tls.cert) };
-  return opts;
-}
+
 
 export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const now = opts.now ?? Date.now;
@@ -82,9 +54,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const prefix = cfg.etcd!.prefix;
   const self = cfg.host!;
   const ttl = leaseTtl(opts.intervalMs, cfg.leaseTtlSeconds);
-  const mod: Etcd3Module = await import('etcd3');
-  const { noop } = await import('cockatiel');
-  const client: Client = new mod.Etcd3({ ...clientOptions(cfg), faultHandling: { host: () => noop, global: noop } });
+  const { Etcd3, noop } = await loadEtcdClient();
+  const client: Client = new Etcd3({ ...clientOptions(cfg), faultHandling: { host: () => noop, global: noop } });
 
   let stopped = false;
   let lease: Lease | null = null;

@@ -7,6 +7,7 @@
 // temp dir (dist/ is left alone); SAFEOPS_TEST_RELEASE_DIR=DIR uses a B that .ci/run built.
 // This file installs a package on the host (/usr/bin/safeops): it runs in the host-wide project.
 import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { ROOT, cliEnv, type CliEnv } from '../support/cli.js';
 import { cleanupAll, initPrimary, makeTempRoot, waitFor, type PgNode } from '../support/pg.js';
 import { TmuxServer, cleanEnv, interactiveShell } from '../support/tmux.js';
 import { GUARDED_TOOLS } from '../../src/contract.js';
+import { ETCDCTL, startEtcd } from '../support/etcd.js';
 
 const PKG_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const VERSION_A = `${PKG_VERSION}~upgradetest`; // sorts before PKG_VERSION for dpkg
@@ -215,6 +217,44 @@ describe('the single executable', () => {
     expect(fs.existsSync(path.join(stateDir, 'watch.pid'))).toBe(false);
     expect((await run(B.exe, ['watch', '--status', '--state-dir', stateDir], e)).exitCode).toBe(3);
   });
+});
+
+describe('the single executable and the fleet', () => {
+  test('its watcher, with no Node and no node_modules on the host, publishes its cluster into a real etcd', async () => {
+    const etcd = await startEtcd('release-test');
+    const dir = tmp('safeops-sea-fleet-');
+    const stateDir = path.join(dir, 'state');
+    const log = path.join(dir, 'watch.log');
+    const prefix = `/safeops-release-${path.basename(dir)}/`;
+    const config = path.join(dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ discovery: { roots: [pgRoot] }, fleet: { host: 'sea-host', clusters: [primary.dataDir], leaseTtlSeconds: 8, etcd: { endpoints: [etcd.endpoint], prefix } } }));
+    fs.chmodSync(config, 0o644);
+    daemonsStateDirs.push(stateDir);
+    // A copy outside the checkout: no node_modules beside it or above it.
+    const exe = path.join(dir, 'safeops');
+    fs.copyFileSync(B.exe, exe);
+    fs.chmodSync(exe, 0o755);
+    const e = { ...env.env, SAFEOPS_CONFIG: config, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir };
+    const get = () => execFileSync(ETCDCTL, ['--endpoints', etcd.endpoint, 'get', '--prefix', prefix, '--print-value-only'], { env: { ETCDCTL_API: '3', PATH: '/usr/bin:/bin' } }).toString();
+    try {
+      // The daemon stays in the namespace where node and npm are hidden.
+      const [file, pre] = withoutNode([exe, 'watch', '--daemon', '--state-dir', stateDir, '--log', log]);
+      const start = await run(file, pre, e);
+      expect(start.exitCode, start.stderr).toBe(0);
+      const pid = Number(/started \(pid (\d+)\)/.exec(start.stdout)?.[1]);
+      expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe(exe);
+      let value = '';
+      await waitFor(() => (value = get()).includes('"sea-host"'), 60_000, `the executable's watcher to put its cluster into etcd (log: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-2000) : 'none'})`);
+      const report = JSON.parse(value.trim().split('\n')[0]!) as { host: string; role: string; dataDir: string };
+      expect(report).toMatchObject({ host: 'sea-host', role: 'primary', dataDir: primary.dataDir });
+      const doc = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { fleet: { connected: boolean } };
+      expect(doc.fleet.connected).toBe(true);
+      expect(fs.readFileSync(log, 'utf8')).not.toMatch(/cannot start the etcd client/);
+    } finally {
+      await run(exe, ['watch', '--stop', '--state-dir', stateDir], e);
+      await etcd.stop();
+    }
+  }, 180_000);
 });
 
 describe('the .deb', () => {
