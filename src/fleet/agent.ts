@@ -272,8 +272,13 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     const same = next.size === written.size && [...next].every(([k, r]) => written.get(k) === reportKey(r));
     mine = next;
     // A report of ours is also a member we know.
-    for (const [k, r] of mine) known.set(k, { report: r, seenAt: now(), goneAt: null });
-    knownVersion += 1;
+    // A new view only when one of our reports changed: unchanged ones keep their object (above),
+    // and building a view costs every member (200 members: ~2 ms and 150 KB of garbage per gather).
+    for (const [k, r] of mine) {
+      const old = known.get(k);
+      if (!old || old.report !== r || old.goneAt !== null) knownVersion += 1;
+      known.set(k, { report: r, seenAt: now(), goneAt: null });
+    }
     if (localSysids().join(',') !== before) needResync = true;
     // New facts that change none of our reports (most gathers) cost etcd nothing: the timer keeps the lease.
     if (same && connected && lease && !needResync) return;

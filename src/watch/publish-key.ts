@@ -90,7 +90,24 @@ function next(skip: PathTree | undefined, key: string): PathTree | true | undefi
   return Object.hasOwn(skip, key) ? skip[key] : skip['*'];
 }
 
+/**
+ * The fleet view's text, once per view object: the agent makes a new view for every change and
+ * never alters one it gave out (src/fleet/agent.ts), and with 200 members the view is most of the
+ * document, which would otherwise be written out again at every gather.
+ */
+const fleetTexts = new WeakMap<object, string>();
+function fleetText(fleet: object): string {
+  let t = fleetTexts.get(fleet);
+  if (t === undefined) {
+    t = stableText(fleet, VOLATILE.fleet as PathTree);
+    fleetTexts.set(fleet, t);
+  }
+  return t;
+}
+
 /** The key of a publish: equal keys mean nothing worth publishing changed. */
 export function publishKey(doc: StateDoc, prompt: string): string {
-  return `${stableText(doc, VOLATILE)}\n${prompt.replace(/^heartbeat [^\n]*\n/m, '')}`;
+  const { fleet, ...rest } = doc as StateDoc & { fleet?: object | null };
+  const f = fleet && typeof fleet === 'object' ? fleetText(fleet) : JSON.stringify(fleet ?? null);
+  return `${stableText(rest, VOLATILE)}\nfleet ${f}\n${prompt.replace(/^heartbeat [^\n]*\n/m, '')}`;
 }

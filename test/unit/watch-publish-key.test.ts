@@ -193,6 +193,20 @@ describe('publish key: derived from the published document', () => {
     expect(publishKey(reversed, base.prompt)).toBe(key);
   });
 
+  it('the fleet view is written out once per view object; a new view with another role changes the key', () => {
+    const doc = base.doc as StateDoc & { fleet: FleetView };
+    // The same view object again (the next gather, no new view): the same key.
+    expect(publishKey({ ...base.doc }, base.prompt)).toBe(key);
+    const next = structuredClone(doc.fleet);
+    next.sets[0]!.members[0]!.role = 'primary';
+    expect(publishKey({ ...doc, fleet: next } as StateDoc, base.prompt)).not.toBe(key);
+    // A view equal in all but its ages (a new object): the same key.
+    const aged = structuredClone(doc.fleet);
+    aged.sets[0]!.members[0]!.silentSeconds += 5;
+    aged.ageSeconds = 7;
+    expect(publishKey({ ...doc, fleet: aged } as StateDoc, base.prompt)).toBe(key);
+  });
+
   it('stableText writes what JSON writes (undefined left out), keys sorted', () => {
     expect(stableText({ b: 1, a: [1, undefined, 'x'], c: undefined, d: null })).toBe('{"a":[1,null,"x"],"b":1,"d":null}');
     expect(JSON.parse(stableText(base.doc))).toEqual(JSON.parse(JSON.stringify(base.doc)));
