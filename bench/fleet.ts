@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { memberKey } from '../src/fleet/agent.js';
+import { memberKey } from '../src/fleet/etcd-client.js';
 import type { MemberReport } from '../src/fleet/types.js';
 import { parseReport } from '../src/fleet/validate.js';
 import { BIN } from '../test/support/cli.js';

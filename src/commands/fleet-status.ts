@@ -24,7 +24,7 @@ function localSysids(loaded: LoadedConfig, edge: Edge): string[] {
 }
 
 async function fromEtcd(loaded: LoadedConfig, edge: Edge, sysids: string[], self: string): Promise<FleetView> {
-  const { CALL_TIMEOUT_MS, clientOptions, loadEtcdClient, memberKey, within } = await import('../fleet/agent.js');
+  const { CALL_TIMEOUT_MS, clientOptions, loadEtcdClient, memberKey, within } = await import('../fleet/etcd-client.js');
   const { Etcd3, noop } = await loadEtcdClient();
   const fleet = loaded.config.fleet;
   const client = new Etcd3({ ...clientOptions(fleet), faultHandling: { host: () => noop, global: noop } });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.js';
 import { parseConfigs } from '../../src/config/schema.js';
-import { memberKey, leaseTtl } from '../../src/fleet/agent.js';
+import { memberKey, leaseTtl } from '../../src/fleet/etcd-client.js';
 import { emptyExtra, labelWithExtra } from '../../src/fleet/extra.js';
 import { compareLsn, coarseLag } from '../../src/fleet/report.js';
 import type { FleetView, MemberReport } from '../../src/fleet/types.js';
