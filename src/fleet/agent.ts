@@ -40,11 +40,6 @@ export interface FleetAgent {
   stop(): Promise<void>;
 }
 
-
-
-
-
-
 export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const now = opts.now ?? Date.now;
   const cfg = opts.config;
@@ -268,8 +263,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     }
     const same = next.size === written.size && [...next].every(([k, r]) => written.get(k) === reportKey(r));
     mine = next;
-    // A report of ours is also a member we know.
-    // A new view only when a report of ours changed (unchanged ones keep their object): a view costs every member.
+    // A report of ours is also a member we know. A new view only when one of them changed
+    // (unchanged ones keep their object, above): building a view costs every member.
     for (const [k, r] of mine) {
       if (known.get(k)?.report !== r || known.get(k)?.goneAt !== null) knownVersion += 1;
       known.set(k, { report: r, seenAt: now(), goneAt: null });
