@@ -123,41 +123,96 @@ export async function querySqlExtra(client: pg.Client, c: SqlTarget, inRecovery:
   return stopped ? null : { health, walDisk };
 }
 
+const BASE_SQL = "select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am, current_setting('server_version') as sv";
+const REPLICATION_SQL = 'select application_name, client_addr::text as addr, state, sync_state, extract(epoch from replay_lag)::float8 as lag from pg_stat_replication';
+const RECEIVER_SQL = 'select status, sender_host, sender_port from pg_stat_wal_receiver';
+const CONNINFO_SQL = "select current_setting('primary_conninfo') as ci";
+// Streaming and everything received replayed: no lag, however old the primary's last commit
+// (the time since the last replayed commit alone grows on an idle primary; the fleet agent
+// would publish that "lag" into etcd at every coarse step: docs/fleet.md "Publishing").
+const LAG_SQL = "select case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() and exists (select 1 from pg_stat_wal_receiver where status = 'streaming') then 0 else extract(epoch from now() - pg_last_xact_replay_timestamp()) end::float8 as lag";
+// Optional (the watcher's "primary without a connected standby" alert): slots kept for absent standbys.
+const SLOTS_SQL = "select slot_name from pg_replication_slots where not active and slot_type = 'physical'";
+const ARCHIVER_SQL = "select archived_count, failed_count, last_archived_time, last_failed_time, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, '-infinity'), false) as failing from pg_stat_archiver";
+/** Every read of a poll, valid on a primary and a standby alike: one message, one round trip. */
+const POLL_BATCH = [BASE_SQL, REPLICATION_SQL, RECEIVER_SQL, CONNINFO_SQL, LAG_SQL, SLOTS_SQL, ARCHIVER_SQL].join('; ');
+
+/** What one poll read (null: that read failed or does not apply to the role). */
+interface PollRows {
+  base: Row;
+  replication: Row[] | null;
+  receiver: Row[] | null;
+  conninfo: Row[] | null;
+  lag: Row[] | null;
+  slots: Row[] | null;
+  archiver: Row[] | null;
+}
+
+/** Sessions on which the batch failed for a reason of the server's (a role that may not read primary_conninfo, an old server): read one by one. */
+const noBatch = new WeakSet<pg.Client>();
+
+/**
+ * The poll's reads in one round trip (the simple-query protocol runs the statements in turn and
+ * answers each): a watcher polls every cluster every 2 s, and seven round trips per poll were
+ * most of its SQL cost. Where the server refuses one statement (SQLSTATE class 42 or 0A:
+ * privilege, an unknown setting), the reads go one by one as before, each allowed to fail, and
+ * this session keeps doing so. A lost connection or a timeout is thrown to the caller.
+ */
+async function readPoll(client: pg.Client): Promise<PollRows> {
+  if (!noBatch.has(client)) {
+    try {
+      const r = (await client.query(POLL_BATCH)) as unknown as pg.QueryResult[];
+      if (Array.isArray(r) && r.length === 7) {
+        const [base, replication, receiver, conninfo, lag, slots, archiver] = r.map((x) => x.rows as Row[]);
+        const rec = base![0]!.rec === true;
+        return { base: base![0]!, replication: rec ? null : replication!, receiver: rec ? receiver! : null, conninfo: rec ? conninfo! : null, lag: rec ? lag! : null, slots: rec ? null : slots!, archiver: archiver! };
+      }
+    } catch (e) {
+      if (!/^(42|0A)/.test(String((e as { code?: unknown }).code ?? ''))) throw e;
+    }
+    noBatch.add(client);
+  }
+  const base = (await client.query(BASE_SQL)).rows[0] as Row;
+  const rec = base.rec === true;
+  return {
+    base,
+    replication: rec ? null : await tryQuery(client, REPLICATION_SQL),
+    receiver: rec ? await tryQuery(client, RECEIVER_SQL) : null,
+    conninfo: rec ? await tryQuery(client, CONNINFO_SQL) : null,
+    lag: rec ? await tryQuery(client, LAG_SQL) : null,
+    slots: rec ? null : await tryQuery(client, SLOTS_SQL),
+    archiver: await tryQuery(client, ARCHIVER_SQL),
+  };
+}
+
 /** Read the SQL facts over an open session (the watcher keeps one per cluster). Never throws. */
 export async function querySqlFacts(client: pg.Client, user: string, c: SqlTarget, opts: SqlOptions): Promise<SqlFacts> {
   try {
-    const base = (await client.query("select pg_is_in_recovery() as rec, current_setting('cluster_name') as cn, current_setting('archive_mode') as am, current_setting('server_version') as sv")).rows[0] as Row;
+    const poll = await readPoll(client);
+    const base = poll.base;
     const inRecovery = base.rec === true;
     const replication: ReplicationFacts = { connectedStandbys: null, upstream: null, receiverStatus: null, replayLagSeconds: null };
     let walReceiver = false;
     if (!inRecovery) {
-      const rows = await tryQuery(client, 'select application_name, client_addr::text as addr, state, sync_state, extract(epoch from replay_lag)::float8 as lag from pg_stat_replication');
+      const rows = poll.replication;
       if (rows) replication.connectedStandbys = rows.map((r) => ({ application: String(r.application_name ?? ''), clientAddr: (r.addr as string) ?? null, state: (r.state as string) ?? null, syncState: (r.sync_state as string) ?? null, replayLagSeconds: num(r.lag) }));
     } else {
-      const recv = await tryQuery(client, 'select status, sender_host, sender_port from pg_stat_wal_receiver');
+      const recv = poll.receiver;
       if (recv && recv[0]) {
         walReceiver = true;
         replication.receiverStatus = (recv[0].status as string) ?? null;
         if (recv[0].sender_host || recv[0].sender_port) replication.upstream = { host: (recv[0].sender_host as string) ?? null, port: num(recv[0].sender_port), conninfo: '' };
       }
-      const ci = await tryQuery(client, "select current_setting('primary_conninfo') as ci");
+      const ci = poll.conninfo;
       const conninfo = ci?.[0]?.ci ? String(ci[0].ci) : '';
       if (conninfo) {
         const { host: h, port: p } = parseConninfo(conninfo);
         replication.upstream = { host: replication.upstream?.host ?? h, port: replication.upstream?.port ?? p, conninfo: conninfo.replace(/password=\S+/g, 'password=***') };
       }
-      // Streaming and everything received replayed: no lag, however old the primary's last commit
-      // (the time since the last replayed commit alone grows on an idle primary; the fleet agent
-      // would publish that "lag" into etcd at every coarse step: docs/fleet.md "Publishing").
-      const lag = await tryQuery(client, "select case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() and exists (select 1 from pg_stat_wal_receiver where status = 'streaming') then 0 else extract(epoch from now() - pg_last_xact_replay_timestamp()) end::float8 as lag");
-      replication.replayLagSeconds = num(lag?.[0]?.lag);
+      replication.replayLagSeconds = num(poll.lag?.[0]?.lag);
     }
-    if (!inRecovery) {
-      // Optional (the watcher's "primary without a connected standby" alert): slots kept for absent standbys.
-      const slots = await tryQuery(client, "select slot_name from pg_replication_slots where not active and slot_type = 'physical'");
-      if (slots) (replication as ReplicationFactsWithSlots).inactivePhysicalSlots = slots.map((r) => String(r.slot_name));
-    }
-    const arch = (await tryQuery(client, 'select archived_count, failed_count, last_archived_time, last_failed_time, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, \'-infinity\'), false) as failing from pg_stat_archiver'))?.[0];
+    if (!inRecovery && poll.slots) (replication as ReplicationFactsWithSlots).inactivePhysicalSlots = poll.slots.map((r) => String(r.slot_name));
+    const arch = poll.archiver?.[0];
     const archiving: ArchivingFacts = {
       mode: (base.am as string) ?? null,
       archivedCount: num(arch?.archived_count),
