@@ -10,7 +10,6 @@
 //                  without (the prompt part's loops)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { memberKey } from '../src/fleet/etcd-client.js';
 import type { MemberReport } from '../src/fleet/types.js';
@@ -19,6 +18,7 @@ import { BIN } from '../test/support/cli.js';
 import { startEtcd, type Etcd } from '../test/support/etcd.js';
 import { createStandby, initPrimary, makeTempRoot, pgBin, psql, stopNode, type PgNode } from '../test/support/pg.js';
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
+import { benchTempDir } from './temp.js';
 import { watcherNodeFlags } from './unit-flags.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -39,10 +39,7 @@ export const FLEET_PARTS = ['fleet-promote', 'fleet-idle', 'fleet-prompt'];
 
 
 /** A state dir on tmpfs, as /run/safeops is on a real host. */
-function tmpfsDir(prefix: string): string {
-  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-  return fs.mkdtempSync(path.join(base, prefix));
-}
+const tmpfsDir = (prefix: string) => benchTempDir(prefix, { tmpfs: true });
 
 /**
  * Both watchers of these parts run with the systemd unit's Node flags (bench/unit-flags.ts);
@@ -419,7 +416,7 @@ function benchPrompt(ctx: FleetBenchContext, dir: string, real: string | null) {
 export async function benchFleet(ctx: FleetBenchContext): Promise<void> {
   const parts = FLEET_PARTS.filter(ctx.want);
   if (!parts.length) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-fleet-'));
+  const dir = benchTempDir('safeops-bench-fleet-');
   let etcd: Etcd | null = null;
   try {
     let real: string | null = null;

@@ -10,6 +10,7 @@ import { cleanupAll, createStandby, initPrimary, isRunning, makeStoppedStandbyCo
 import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
 import { benchFleet } from './fleet.js';
+import { benchTempDir } from './temp.js';
 import { watcherNodeFlags } from './unit-flags.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -50,7 +51,7 @@ function interleave(cmds: Record<string, { argv: string[]; prepare?: () => void 
 
 function benchGuard(env: NodeJS.ProcessEnv) {
   log('guard: harmless rm FILE vs node -e 0 vs the bare rm');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-'));
+  const dir = benchTempDir('safeops-bench-');
   const f = path.join(dir, 'file');
   const touch = () => fs.writeFileSync(f, '');
   const m = interleave(
@@ -161,10 +162,7 @@ function startWatcher(stateDir: string, env: NodeJS.ProcessEnv) {
 }
 
 /** A state dir on tmpfs, as /run/safeops and $XDG_RUNTIME_DIR/safeops are on a real host. */
-function tmpfsStateDir(): string {
-  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-  return fs.mkdtempSync(path.join(base, 'safeops-bench-state-'));
-}
+const tmpfsStateDir = () => benchTempDir('safeops-bench-state-', { tmpfs: true });
 
 
 const readPrompt = (stateDir: string) => {
@@ -178,7 +176,7 @@ const readPrompt = (stateDir: string) => {
 async function benchRoleChange(root: string, primary: PgNode, env: NodeJS.ProcessEnv) {
   const stateDir = tmpfsStateDir();
   const watcher = startWatcher(stateDir, env);
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-home-'));
+  const home = benchTempDir('safeops-bench-home-');
   const tmux = new TmuxServer('bench', cleanEnv(home, { SAFEOPS_STATE_DIR: stateDir, SAFEOPS_CONFIG: env.SAFEOPS_CONFIG! }));
   const toFile: number[] = [];
   const toZsh: number[] = [];
@@ -409,7 +407,7 @@ async function benchFastPath(env: NodeJS.ProcessEnv) {
   const start = () => startWatcher(stateDir, { ...env, SAFEOPS_STATE_DIR: stateDir });
   let watcher = start();
   let restarts = 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-fp-'));
+  const dir = benchTempDir('safeops-bench-fp-');
   const f = path.join(dir, 'file');
   const fresh = () => {
     // On an overloaded machine the watcher has died of an unhandled pg connect timeout
@@ -544,7 +542,7 @@ function benchSea(env: NodeJS.ProcessEnv) {
     return;
   }
   log('single executable: harmless rm FILE vs node -e 0 vs the bundle on Node');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-bench-sea-'));
+  const dir = benchTempDir('safeops-bench-sea-');
   const f = path.join(dir, 'file');
   const touch = () => fs.writeFileSync(f, '');
   const m = interleave(
