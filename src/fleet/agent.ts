@@ -266,7 +266,8 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     // A report of ours is also a member we know. A new view only when one of them changed
     // (unchanged ones keep their object, above): building a view costs every member.
     for (const [k, r] of mine) {
-      if (known.get(k)?.report !== r || known.get(k)?.goneAt !== null) knownVersion += 1;
+      const old = known.get(k);
+      if (old?.report !== r || old.goneAt !== null) knownVersion += 1;
       known.set(k, { report: r, seenAt: now(), goneAt: null });
     }
     if (localSysids().join(',') !== before) needResync = true;

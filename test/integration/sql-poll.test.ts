@@ -31,77 +31,69 @@ async function statementsDuring(node: PgNode, user: string, fn: () => Promise<vo
   return text.split('\n').filter((l) => l.includes(`[${user}]`) && /statement: /.test(l));
 }
 
+type Facts = Awaited<ReturnType<typeof querySqlFacts>>;
+const target = (n: PgNode) => ({ socketDir: n.socketDir, port: n.port, dataDir: n.dataDir });
+
+/** One session as `user`; `polls` polls on it, each with the statements the server logged for it. */
+async function pollTimes(node: PgNode, user: string, polls: number): Promise<Array<{ facts: Facts; lines: string[] }>> {
+  const s = await openSession(target(node), opts(user));
+  if (!s.ok) throw new Error(s.error);
+  try {
+    const out: Array<{ facts: Facts; lines: string[] }> = [];
+    for (let i = 0; i < polls; i++) {
+      let facts: Facts | undefined;
+      const lines = await statementsDuring(node, user, async () => {
+        facts = await querySqlFacts(s.client, s.user, target(node), opts(user));
+      });
+      out.push({ facts: facts!, lines });
+    }
+    return out;
+  } finally {
+    await s.client.end();
+  }
+}
+
 describe('the SQL poll', { timeout: 120_000 }, () => {
   it('reads a standby in one statement message: receiver, upstream, lag, archiver', async () => {
     for (const n of [primary, standby]) {
       appendConf(n, { log_statement: 'all', log_line_prefix: '%m [%u] ' });
       await psql(n, 'select pg_reload_conf()');
     }
-    const s = await openSession({ socketDir: standby.socketDir, port: standby.port, dataDir: standby.dataDir }, opts('postgres'));
-    if (!s.ok) throw new Error(s.error);
-    try {
-      let facts: Awaited<ReturnType<typeof querySqlFacts>> | undefined;
-      const lines = await statementsDuring(standby, 'postgres', async () => {
-        facts = await querySqlFacts(s.client, s.user, { socketDir: standby.socketDir, port: standby.port, dataDir: standby.dataDir }, opts('postgres'));
-      });
-      expect(facts, JSON.stringify(facts)).toMatchObject({ ok: true, inRecovery: true, walReceiver: true, replication: { receiverStatus: 'streaming', replayLagSeconds: 0 } });
-      if (!facts?.ok) throw new Error('no facts');
-      expect(facts.replication.upstream?.conninfo).toContain(`port=${primary.port}`);
-      expect(facts.archiving.mode).toBe('off');
-      // One message: the log has one "statement:" line for the whole poll.
-      expect(lines.length, lines.join('\n')).toBe(1);
-      expect(lines[0]).toContain('pg_stat_wal_receiver');
-    } finally {
-      await s.client.end();
-    }
+    const { facts, lines } = (await pollTimes(standby, 'postgres', 1))[0]!;
+    expect(facts, JSON.stringify(facts)).toMatchObject({ ok: true, inRecovery: true, walReceiver: true, replication: { receiverStatus: 'streaming', replayLagSeconds: 0 } });
+    if (!facts.ok) throw new Error('no facts');
+    expect(facts.replication.upstream?.conninfo).toContain(`port=${primary.port}`);
+    expect(facts.archiving.mode).toBe('off');
+    // One message: the log has one "statement:" line for the whole poll.
+    expect(lines.length, lines.join('\n')).toBe(1);
+    expect(lines[0]).toContain('pg_stat_wal_receiver');
   });
 
   it('reads a primary in one statement message: its standby and its inactive slot', async () => {
-    const s = await openSession({ socketDir: primary.socketDir, port: primary.port, dataDir: primary.dataDir }, opts('postgres'));
-    if (!s.ok) throw new Error(s.error);
-    try {
-      let facts: Awaited<ReturnType<typeof querySqlFacts>> | undefined;
-      const lines = await statementsDuring(primary, 'postgres', async () => {
-        facts = await querySqlFacts(s.client, s.user, { socketDir: primary.socketDir, port: primary.port, dataDir: primary.dataDir }, opts('postgres'));
-      });
-      expect(facts, JSON.stringify(facts)).toMatchObject({ ok: true, inRecovery: false, walReceiver: false, replication: { upstream: null, receiverStatus: null } });
-      if (!facts?.ok) throw new Error('no facts');
-      expect(facts.replication.connectedStandbys?.map((x) => x.state)).toEqual(['streaming']);
-      expect((facts.replication as { inactivePhysicalSlots?: string[] }).inactivePhysicalSlots).toEqual(['gone']);
-      expect(lines.length, lines.join('\n')).toBe(1);
-    } finally {
-      await s.client.end();
-    }
+    const { facts, lines } = (await pollTimes(primary, 'postgres', 1))[0]!;
+    expect(facts, JSON.stringify(facts)).toMatchObject({ ok: true, inRecovery: false, walReceiver: false, replication: { upstream: null, receiverStatus: null } });
+    if (!facts.ok) throw new Error('no facts');
+    expect(facts.replication.connectedStandbys?.map((x) => x.state)).toEqual(['streaming']);
+    expect((facts.replication as { inactivePhysicalSlots?: string[] }).inactivePhysicalSlots).toEqual(['gone']);
+    expect(lines.length, lines.join('\n')).toBe(1);
   });
 
   it('a role that may not read primary_conninfo gets the same facts read one by one, and keeps that session on them', async () => {
-    const s = await openSession({ socketDir: standby.socketDir, port: standby.port, dataDir: standby.dataDir }, opts('watcher'));
-    if (!s.ok) throw new Error(s.error);
-    try {
-      const target = { socketDir: standby.socketDir, port: standby.port, dataDir: standby.dataDir };
-      let first: Awaited<ReturnType<typeof querySqlFacts>> | undefined;
-      const lines1 = await statementsDuring(standby, 'watcher', async () => {
-        first = await querySqlFacts(s.client, s.user, target, opts('watcher'));
-      });
-      // (pg_stat_wal_receiver shows such a role its pid only, and primary_conninfo not at all.)
-      expect(first, JSON.stringify(first)).toMatchObject({ ok: true, inRecovery: true, walReceiver: true, clusterName: 'poll-standby', replication: { upstream: null } });
-      // The batch was refused, then the reads went one by one (base, receiver, conninfo, lag, archiver).
-      expect(lines1.length, lines1.join('\n')).toBe(6);
-      const lines2 = await statementsDuring(standby, 'watcher', async () => {
-        expect(await querySqlFacts(s.client, s.user, target, opts('watcher'))).toMatchObject({ ok: true, inRecovery: true });
-      });
-      expect(lines2.length, lines2.join('\n')).toBe(5);
-    } finally {
-      await s.client.end();
-    }
+    const [first, second] = await pollTimes(standby, 'watcher', 2);
+    // (pg_stat_wal_receiver shows such a role its pid only, and primary_conninfo not at all.)
+    expect(first!.facts, JSON.stringify(first!.facts)).toMatchObject({ ok: true, inRecovery: true, walReceiver: true, clusterName: 'poll-standby', replication: { upstream: null } });
+    // The batch was refused, then the reads went one by one (base, receiver, conninfo, lag, archiver).
+    expect(first!.lines.length, first!.lines.join('\n')).toBe(6);
+    expect(second!.facts).toMatchObject({ ok: true, inRecovery: true });
+    expect(second!.lines.length, second!.lines.join('\n')).toBe(5);
   });
 
   it('a server that stops mid-session: the poll fails as a lost connection, not as facts', async () => {
-    const s = await openSession({ socketDir: primary.socketDir, port: primary.port, dataDir: primary.dataDir }, opts('postgres'));
+    const s = await openSession(target(primary), opts('postgres'));
     if (!s.ok) throw new Error(s.error);
     await stopNode(primary, 'fast');
     try {
-      const r = await querySqlFacts(s.client, s.user, { socketDir: primary.socketDir, port: primary.port, dataDir: primary.dataDir }, opts('postgres'));
+      const r = await querySqlFacts(s.client, s.user, target(primary), opts('postgres'));
       expect(r).toMatchObject({ ok: false, connectionLost: true });
     } finally {
       await s.client.end().catch(() => undefined);
