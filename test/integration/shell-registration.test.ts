@@ -194,10 +194,13 @@ while True:
     rounds += 1
 print(rounds)
 `;
-    const atk = spawn(asUser(['/usr/bin/python3', '-c', attacker, shellsDir, names, victimFifo, victimFile, stop])[0]!, asUser(['/usr/bin/python3', '-c', attacker, shellsDir, names, victimFifo, victimFile, stop]).slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [atkBin, ...atkArgs] = asUser(['/usr/bin/python3', '-c', attacker, shellsDir, names, victimFifo, victimFile, stop]);
+    const atk = spawn(atkBin!, atkArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(atk);
     let atkOut = '';
     atk.stdout!.on('data', (b: Buffer) => (atkOut += b.toString()));
+    // 'close', not 'exit': 'exit' may come before the last of stdout has been read.
+    const atkClosed = new Promise<void>((r) => atk.on('close', () => r()));
     const server = new TmuxServer(`reg-race-${shell}`, cleanEnv(tmp));
     servers.push(server);
     // shells/ appears only once the attacker knows the pid: every registration is raced.
@@ -239,8 +242,16 @@ print(rounds)
       }
     } finally {
       fs.writeFileSync(stop, '');
-      await new Promise<void>((r) => (atk.exitCode !== null ? r() : atk.on('exit', () => r())));
+      await atkClosed;
       fs.closeSync(reader);
+      // A shell slowed by strace may outlive its tmux server's hang-up: kill both outright.
+      for (const p of [pid, tracer]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       server.kill();
     }
     // Whatever is left in shells/ is a regular file or the attacker's own entry.
