@@ -192,7 +192,8 @@ describe('safeops demo --no-shell', () => {
     expect(fs.existsSync(dir)).toBe(false);
     expect(leftovers(dir).filter((l) => !l.includes('--reap'))).toEqual([]);
     await expectGone(dir, 5000);
-    expect(demo.stderr()).toContain(`removed ${dir}`);
+    // 'exit' may come before the last of stderr is read: wait for the line, do not sample it.
+    await waitFor('the demo saying what it removed', () => demo.stderr().includes(`removed ${dir}`), 5_000, demo.stderr);
   });
 });
 

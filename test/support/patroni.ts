@@ -147,7 +147,7 @@ export function patronictl(m: PatroniMember, args: string[]): Promise<{ code: nu
     let out = '';
     p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    p.on('exit', (code) => resolve({ code: code ?? 1, out }));
+    p.on('close', (code) => resolve({ code: code ?? 1, out })); // 'close': all of its output read
   });
 }
 
