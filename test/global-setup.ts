@@ -8,7 +8,8 @@
 //    checkout is one they cannot read (`/root/safeops`, mode 0700), the built files they run are
 //    copied into the run directory and SAFEOPS_TEST_RUN_ROOT names the copy (test/support/cli.ts).
 // 3. Teardown stops what a crashed test left running under the run directory: tmux servers,
-//    PostgreSQL servers, other processes whose working directory is inside, and mounts.
+//    PostgreSQL servers, other processes whose working directory is inside, and mounts; and drops
+//    the Debian test clusters (`safeops_t_*`) of this run or of a killed earlier one.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -100,6 +101,7 @@ export function teardown(): void {
       spawnSync('tmux', ['-S', path.join(run, d, sock), 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
     }
   }
+  dropTestDebianClusters(run);
   // Servers and other processes a failed test left running in its temp dirs.
   const left = processesInside(run);
   for (const pid of left) {
@@ -114,6 +116,40 @@ export function teardown(): void {
   // Nothing under run is mounted any more: a plain recursive delete cannot leave the tree.
   spawnSync('/bin/rm', ['-rf', '--one-file-system', run], { stdio: 'ignore', timeout: 120_000 });
   if (left.length) console.log(`test teardown: killed ${left.length} process(es) left under ${run}`);
+}
+
+/**
+ * Debian clusters a test made with pg_createcluster (named `safeops_t_*`) whose data directory is
+ * inside this run, or gone (a run killed before its afterAll): dropped, so that /etc/postgresql
+ * does not keep a cluster every later `pg_lsclusters` and discovery would see.
+ */
+function dropTestDebianClusters(run: string): void {
+  let versions: string[];
+  try {
+    versions = fs.readdirSync('/etc/postgresql');
+  } catch {
+    return;
+  }
+  for (const v of versions) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join('/etc/postgresql', v)).filter((n) => /^safeops_t_\d+_\d+$/.test(n));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const conf = path.join('/etc/postgresql', v, name);
+      let dataDir = '';
+      try {
+        dataDir = /^data_directory\s*=\s*'([^']*)'/m.exec(fs.readFileSync(path.join(conf, 'postgresql.conf'), 'utf8'))?.[1] ?? '';
+      } catch {
+        // no config: nothing to stop, only the directory to remove
+      }
+      if (dataDir !== '' && !dataDir.startsWith(`${run}/`) && fs.existsSync(dataDir)) continue; // another run's, still in use
+      spawnSync('pg_dropcluster', ['--stop', v, name], { stdio: 'ignore', timeout: 60_000, cwd: '/' });
+      fs.rmSync(conf, { recursive: true, force: true });
+    }
+  }
 }
 
 function alive(pid: number): boolean {
