@@ -81,6 +81,13 @@ const builtinsViaRequire = {
  * getter at start (~3 ms). Plain value properties are exported by name (read once, cheap); lazy
  * getters (fs.promises) are left alone, reachable through the default export.
  */
+/**
+ * Builtins the core requires only when it uses them: each costs milliseconds at start (net and
+ * stream come with child_process and tty) and a harmless `safeops rm` needs none of them
+ * (src/run/spawn.ts starts the child without child_process; src/util/isatty.ts).
+ */
+const LAZY_BUILTINS = new Set(['child_process', 'net', 'tty', 'readline', 'dgram']);
+
 const builtinsAsEsm = {
   name: 'builtins-as-esm',
   setup(build) {
@@ -96,6 +103,19 @@ const builtinsAsEsm = {
       const names = Object.entries(Object.getOwnPropertyDescriptors(mod))
         .filter(([k, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
         .map(([k]) => k);
+      if (LAZY_BUILTINS.has(args.path.replace(/^node:/, ''))) {
+        // Required at first use, not at start: its functions delegate, its default export is an
+        // object of getters. A named export that is not a function does not exist here: importing
+        // one fails the build (esbuild: no matching export).
+        const fns = names.filter((k) => typeof mod[k] === 'function');
+        const lines = [
+          'let m;',
+          `const get = () => (m ??= require(${JSON.stringify(args.path)}));`,
+          `export default Object.defineProperties({}, { ${Object.keys(mod).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k)).map((k) => `${k}: { get: () => get().${k}, enumerable: true }`).join(', ')} });`,
+          ...fns.map((k) => `export function ${k}(...a) { return new.target ? new (get().${k})(...a) : get().${k}(...a); }`),
+        ];
+        return { contents: lines.join('\n'), loader: 'js' };
+      }
       const lines = [`const m = require(${JSON.stringify(args.path)});`, 'export default m;', ...names.map((k) => `export const ${k} = m.${k};`)];
       return { contents: lines.join('\n'), loader: 'js' };
     });

@@ -63,7 +63,7 @@ fi
 # not inside, equal to or above a published path (by string and by identity, -ef), and not in
 # or below a directory holding PG_VERSION. Anything else goes to the Node guard as before.
 # What the shell may decide, per tool (a table; only rm so far, other tools always go to Node):
-#   rm   short flags f i I v r R d (r/R recursive), the long ones in __safeops_fp_rm_flag, `--`.
+#   rm   short flags f i I v d, the long ones in __safeops_fp_rm_flag, `--`; a recursive rm (-r -R --recursive) goes to Node.
 __safeops_fp_max_age=3
 __safeops_fp_max_targets=256
 __safeops_fp_bad='*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,:/@+=~ '$'\n''-]*'
@@ -219,7 +219,9 @@ __safeops_fast() {
   (( ${#targets[@]} > 0 && ${#targets[@]} <= __safeops_fp_max_targets )) || return 1
   __safeops_find_dir
   __safeops_fp_load "$__safeops_dir" || return 1
-  (( rec == 0 || __safeops_fp_rec == 1 )) || return 1
+  # A recursive rm goes to Node: the guard asks when another user could swap a directory on its
+  # walk for a link to a data dir (docs/races.md), and no builtin reads a directory's mode.
+  (( rec == 0 )) || return 1
   __safeops_fp_conf_ok || return 1
   for w in "${targets[@]}"; do __safeops_fp_target "$w" "$rec" || return 1; done
   if [[ -n ${SAFEOPS_FASTPATH_TRACE:-} ]]; then \builtin printf 'fast rm %s\n' "$#" >>"$SAFEOPS_FASTPATH_TRACE"; fi

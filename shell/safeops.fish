@@ -62,7 +62,7 @@ end
 # not inside, equal to or above a published path (by string and by identity, -ef), and not in
 # or below a directory holding PG_VERSION. Anything else goes to the Node guard as before.
 # What the shell may decide, per tool (a table; only rm so far, other tools always go to Node):
-#   rm   short flags f i I v r R d (r/R recursive), the long ones in __safeops_fp_rm_long, `--`.
+#   rm   short flags f i I v d, the long ones in __safeops_fp_rm_long, `--`; a recursive rm (-r -R --recursive) goes to Node.
 set -g __safeops_fp_max_age 3
 set -g __safeops_fp_max_targets 256
 set -g __safeops_fp_rm_long --force --verbose --dir --recursive --interactive --interactive=never --interactive=no --interactive=none --interactive=once --interactive=always --interactive=yes
@@ -256,7 +256,9 @@ function __safeops_fast
     test (count $targets) -gt 0 -a (count $targets) -le $__safeops_fp_max_targets; or return 1
     __safeops_find_dir
     __safeops_fp_load "$__safeops_dir"; or return 1
-    test $rec = 0 -o $__safeops_fp_rec = 1; or return 1
+    # A recursive rm goes to Node: the guard asks when another user could swap a directory on its
+    # walk for a link to a data dir (docs/races.md), and no builtin reads a directory's mode.
+    test $rec = 0; or return 1
     __safeops_fp_conf_ok; or return 1
     for w in $targets
         __safeops_fp_target $w $rec; or return 1

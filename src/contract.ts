@@ -195,3 +195,10 @@ export function parsePromptFile(text: string): PromptFile | null {
   if (!ended || role === null) return null;
   return { heartbeat: Number(hb), role, label: label ?? '', alerts };
 }
+
+/** The footprint (src/watch/footprint.ts, docs/fast-path.md): bytes a published path may hold (the shells and the Node guard check the whole file against this set). */
+export const FOOTPRINT_PATH_OK = /^\/[A-Za-z0-9._,:/@+=~-]*$/;
+/** Upper bound of the footprint file; past it the fast path is off (its readers read at most this much). */
+export const FOOTPRINT_MAX_BYTES = 60_000;
+/** Heartbeat age (s) up to which a footprint is fresh: the templates' `__safeops_fp_max_age` and src/guard/fast-path.ts. */
+export const FOOTPRINT_MAX_AGE_S = 3;

@@ -12,10 +12,13 @@ import { trace } from '../util/trace.js';
 import type { ConfirmationResult, ConfirmationSession } from '../ui/types.js';
 import type { PlainOutcome } from './confirm-plain.js';
 import { gatherFacts, type FactsPlan, type Gathered } from './facts.js';
+import { rmSurelyHarmless } from './fast-path.js';
 
 export type { FactsPlan, Gathered, PlainOutcome, RunResult };
 
 export interface GuardEdge extends Edge {
+  /** `rm ARGS` is surely harmless by the watcher's fresh, trusted footprint (./fast-path.ts). */
+  surelyHarmlessRm(args: string[]): boolean;
   /** The configuration (files and environment). */
   loadConfig(): LoadedConfig;
   /** The facts gatherer: reads what `plan` asks for (files, /proc, root's view, Patroni, SQL). */
@@ -38,6 +41,7 @@ export interface GuardEdge extends Edge {
 export function guardEdge(edge: Edge): GuardEdge {
   return {
     ...edge,
+    surelyHarmlessRm: (args) => rmSurelyHarmless(args, edge.env, process.geteuid?.() ?? -1, edge.now().getTime()),
     loadConfig: () => loadConfig(edge.env),
     gather: (parsed, plan, loaded) => gatherFacts(parsed, plan, loaded, edge),
     resolveBinary: (name, selfPath, versions) => resolveBinary(name, edge.env, edge.cwd, selfPath, versions),

@@ -1,7 +1,7 @@
 // The edge: process.env, cwd, clock, host name and user, read once in main and passed down.
 import fs from 'node:fs';
 import os from 'node:os';
-import tty from 'node:tty';
+import { isatty } from './isatty.js';
 
 export interface Edge {
   env: NodeJS.ProcessEnv;
@@ -51,11 +51,11 @@ export function readEdge(): Edge {
     uid,
     userName,
     sudoUser: process.env.SUDO_USER || null,
-    // tty.isatty, not process.stdin.isTTY: touching process.stdin builds a stream (~3 ms).
-    tty: tty.isatty(0) ? ttyName() : null,
-    stdinIsTTY: tty.isatty(0),
-    stdoutIsTTY: tty.isatty(1),
-    stderrIsTTY: tty.isatty(2),
+    // isatty, not process.stdin.isTTY: touching process.stdin builds a stream (~3 ms).
+    tty: isatty(0) ? ttyName() : null,
+    stdinIsTTY: isatty(0),
+    stdoutIsTTY: isatty(1),
+    stderrIsTTY: isatty(2),
   };
 }
 

@@ -12,11 +12,9 @@ import { canonical } from '../facts/paths.js';
 import { resolveProtected } from '../facts/resolve.js';
 import type { HostFacts } from '../facts/types.js';
 import { removeStaleTemps, writeAtomic } from './publish.js';
+import { FOOTPRINT_MAX_BYTES, FOOTPRINT_PATH_OK } from '../contract.js';
 
-/** Bytes a published path may hold (the shells check the whole file against this set). */
-export const FOOTPRINT_PATH_OK = /^\/[A-Za-z0-9._,:/@+=~-]*$/;
-/** Upper bound of the file; past it the fast path is off (the shells read at most this much). */
-export const FOOTPRINT_MAX_BYTES = 60_000;
+export { FOOTPRINT_MAX_BYTES, FOOTPRINT_PATH_OK };
 
 export interface FootprintInput {
   heartbeat: number;

@@ -90,6 +90,10 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(R, 'protected'));
   fs.writeFileSync(path.join(R, 'protected', 'x'), 'x');
   fs.mkdirSync(path.join(R, 'scan'));
+  // A sticky directory everyone can write (like /tmp): an entry of ours, and a name that anyone
+  // could create (as a link to a data dir) before a recursive rm walks it (docs/races.md).
+  fs.mkdirSync(path.join(R, 'ww', 'mine'), { recursive: true });
+  fs.chmodSync(path.join(R, 'ww'), 0o1777);
   for (const [src, name] of [
     [primary.dataDir, 'prim'],
     [path.join(primary.dataDir, 'base'), 'sub'],
@@ -181,6 +185,34 @@ async function runPhase(shell: ShellName, dir: string, cases: Case[], before?: (
   });
 }
 
+/**
+ * The same cases through the Node guard itself (`safeops rm ARGV` in bash, so globs expand as a
+ * shell expands them): per case, whether it took the footprint fast path (its SAFEOPS_TRACE says
+ * "fast path"), and the argv the recorder rm got.
+ */
+async function runNodePhase(dir: string, cases: Case[], before?: () => void): Promise<Array<{ fast: boolean; node: boolean; argv: string[] | null }>> {
+  const id = `p${phase++}-node`;
+  const dirOut = path.join(out, id);
+  fs.mkdirSync(dirOut);
+  before?.();
+  const q = (x: string) => quote('bash', x);
+  const one = (c: Case, i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const words = c.words.map((w) => ('lit' in w ? q(w.lit) : w.glob)).join(' ');
+      const env = { PATH: `${path.join(cfgDir, 'bin')}:${process.env.PATH}`, HOME: home, SAFEOPS_CONFIG: config, SAFEOPS_STATE_DIR: dir, SAFEOPS_AUDIT_LOG: path.join(cfgDir, 'audit.jsonl'), NO_COLOR: '1', CASE_REC: `${dirOut}/${i}`, SAFEOPS_TRACE: `${dirOut}/${i}.trace` };
+      const p = spawn('bash', ['--noprofile', '--norc', '-c', `cd ${q(c.cwd)} && exec ${q(process.execPath)} ${q(BIN)} rm ${words}`], { env, stdio: 'ignore' });
+      p.on('error', reject);
+      p.on('close', () => resolve());
+    });
+  // Two at a time: the machine has two cores.
+  for (let i = 0; i < cases.length; i += 2) await Promise.all(cases.slice(i, i + 2).map((c, k) => one(c, i + k)));
+  return cases.map((_, i) => {
+    const rec = `${dirOut}/${i}.rm`;
+    const traced = fs.existsSync(`${dirOut}/${i}.trace`) ? fs.readFileSync(`${dirOut}/${i}.trace`, 'utf8') : '';
+    return { fast: /^\S+ fast path$/m.test(traced), node: false, argv: fs.existsSync(rec) ? fs.readFileSync(rec, 'utf8').split('\0').slice(0, -1) : null };
+  });
+}
+
 const explained = new Map<string, string>();
 /** `safeops explain --json rm ARGV` in `cwd`: the verdict kind (allow, confirm, refuse). */
 async function explain(cwd: string, argv: string[]): Promise<string> {
@@ -195,7 +227,7 @@ async function explain(cwd: string, argv: string[]): Promise<string> {
 }
 
 /** Every case the shells took the fast path for must be ALLOW for the Node guard. */
-async function checkProperty(shell: ShellName, cases: Case[], results: Awaited<ReturnType<typeof runPhase>>): Promise<number> {
+async function checkProperty(shell: ShellName | 'node', cases: Case[], results: Awaited<ReturnType<typeof runPhase>>): Promise<number> {
   let fast = 0;
   for (let i = 0; i < cases.length; i++) {
     const r = results[i]!;
@@ -222,7 +254,7 @@ function generate(n: number, seed: number): Case[] {
     `${J}/to-primary`, `${J}/to-root`, `${J}/to-a`, `${J}/to-primary/PG_VERSION`, `${J}/to-root/primary`, `${J}/to-root/junk/a`,
     P, `${P}/base`, `${P}/PG_VERSION`, `${P}/global/pg_control`, `${P}/nonexistent`, S, `${S}/postgresql.conf`, R,
     M, `${M}/prim`, `${M}/prim/PG_VERSION`, `${M}/sub`, `${M}/sub/1`, `${M}/junkb/a`, `${M}/junkb/sub`, `${M}/junkb`,
-    `${R}/protected`, `${R}/protected/x`, `${R}/scan`,
+    `${R}/protected`, `${R}/protected/x`, `${R}/scan`, `${R}/ww/mine`, `${R}/ww/absent`, `${R}/ww/absent/sub`,
   ];
   const cwds = [R, J, P, `${J}/sub`, M, `${J}/to-root`];
   const flagSets: string[][] = [[], [], ['-f'], ['-r'], ['-rf'], ['-R'], ['-d'], ['-v'], ['--recursive'], ['-f', '--'], ['--one-file-system'], ['-x'], ['-fr', '-v'], ['--force', '--dir'], ['-i'], ['--interactive=never'], ['--rec'], ['--preserve-root', '-rf']];
@@ -249,6 +281,7 @@ function generate(n: number, seed: number): Case[] {
     { cwd: R, words: [{ lit: `${J}/b c` }] },
     { cwd: R, words: [{ lit: '-rf' }, { lit: P }] },
     { cwd: J, words: [{ lit: '-r' }, { lit: 'to-root/' }] },
+    { cwd: R, words: [{ lit: '-rf' }, { lit: `${R}/ww/absent` }] },
   ];
   while (cases.length < n) {
     const cwd = pick(cwds);
@@ -269,6 +302,29 @@ function generate(n: number, seed: number): Case[] {
   return cases;
 }
 
+/** Footprints the fast path must never take (each against a control that is taken). */
+function hostileVariants(): { empty: (hb: number, extra?: string) => string; now: () => number; variants: Array<[string, (dir: string) => void]> } {
+  const now = () => Math.floor(Date.now() / 1000);
+  // A footprint that claims nothing is protected: taken, it would let `rm -rf $PRIMARY` through.
+  const empty = (hb: number, extra = '') => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\nconfig ${config}\n${extra}end\n`;
+  const variants: Array<[string, (dir: string) => void]> = [
+    ['stale', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() - 30))],
+    ['in the future', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() + 30))],
+    ['missing', () => undefined],
+    ['off', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'off discovery incomplete\n'))],
+    ['a bad byte', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'path /x\u001b[31m\n'))],
+    ['no end', (d) => fs.writeFileSync(`${d}/footprint`, empty(now()).replace('end\n', ''))],
+    ['an unknown line', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'allow everything\n'))],
+    ['huge', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), `above /${'x'.repeat(70_000)}\n`))],
+    ['a symlink', (d) => { fs.writeFileSync(`${d}/real`, empty(now())); fs.symlinkSync(`${d}/real`, `${d}/footprint`); }],
+    ['a FIFO', (d) => sh('mkfifo', [`${d}/footprint`])],
+    ['owned by another user', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now())); fs.chownSync(`${d}/footprint`, 65534, 65534); }],
+    ['in a directory of another user', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now())); fs.chownSync(d, 65534, 65534); }],
+    ['a user config the watcher did not read', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now()).replace(`config ${config}\n`, 'config /nonexistent/config.json\n')); }],
+  ];
+  return { empty, now, variants };
+}
+
 describe('fast path never allows more than the Node guard', () => {
   test.each(SHELLS)('%s: generated commands with a fresh footprint', async (shell) => {
     const cases = generate(CASES, SEED);
@@ -277,7 +333,7 @@ describe('fast path never allows more than the Node guard', () => {
     const fast = await checkProperty(shell, cases, results);
     // The test proves something only if the fast path is taken at all.
     expect(results[0]!.fast || results[1]!.fast, `${shell} never took the fast path for a plain rm`).toBe(true);
-    expect(results[2]!.fast || results[3]!.fast).toBe(false);
+    expect(results[2]!.fast || results[3]!.fast || results[4]!.fast).toBe(false);
     expect(fast).toBeGreaterThan(0);
     console.log(`${shell}: ${fast} of ${cases.length} cases took the fast path (seed ${SEED}), all ALLOW for safeops explain`);
   }, 600_000);
@@ -314,24 +370,7 @@ describe('fast path never allows more than the Node guard', () => {
       { cwd: J, words: [{ lit: '-rf' }, { lit: P }] },
       { cwd: R, words: [{ lit: `${P}/PG_VERSION` }] },
     ];
-    const now = () => Math.floor(Date.now() / 1000);
-    // A footprint that claims nothing is protected: taken, it would let `rm -rf $PRIMARY` through.
-    const empty = (hb: number, extra = '') => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\nconfig ${config}\n${extra}end\n`;
-    const variants: Array<[string, (dir: string) => void]> = [
-      ['stale', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() - 30))],
-      ['in the future', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() + 30))],
-      ['missing', () => undefined],
-      ['off', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'off discovery incomplete\n'))],
-      ['a bad byte', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'path /x\u001b[31m\n'))],
-      ['no end', (d) => fs.writeFileSync(`${d}/footprint`, empty(now()).replace('end\n', ''))],
-      ['an unknown line', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), 'allow everything\n'))],
-      ['huge', (d) => fs.writeFileSync(`${d}/footprint`, empty(now(), `above /${'x'.repeat(70_000)}\n`))],
-      ['a symlink', (d) => { fs.writeFileSync(`${d}/real`, empty(now())); fs.symlinkSync(`${d}/real`, `${d}/footprint`); }],
-      ['a FIFO', (d) => sh('mkfifo', [`${d}/footprint`])],
-      ['owned by another user', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now())); fs.chownSync(`${d}/footprint`, 65534, 65534); }],
-      ['in a directory of another user', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now())); fs.chownSync(d, 65534, 65534); }],
-      ['a user config the watcher did not read', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now()).replace(`config ${config}\n`, 'config /nonexistent/config.json\n')); }],
-    ];
+    const { empty, now, variants } = hostileVariants();
     for (const [name, make] of variants) {
       const d = fs.mkdtempSync(path.join(cfgDir, 'hostile-'));
       const results = await runPhase(shell, d, cases, () => make(d));
@@ -342,6 +381,38 @@ describe('fast path never allows more than the Node guard', () => {
     // Control: the same empty footprint, fresh and ours, is taken (so the variants above test the checks).
     const d = fs.mkdtempSync(path.join(cfgDir, 'control-'));
     const results = await runPhase(shell, d, [cases[0]!], () => fs.writeFileSync(`${d}/footprint`, empty(now())));
+    expect(results[0]!.fast, 'a fresh empty footprint of our own is taken').toBe(true);
+  }, 300_000);
+});
+
+describe('the Node guard takes the same fast path, and never allows more than itself', () => {
+  test('generated commands with a fresh footprint', async () => {
+    const cases = generate(CASES, SEED);
+    await waitFor('a fresh footprint', () => footprintFresh(stateDir), 20_000);
+    const results = await runNodePhase(stateDir, cases);
+    const fast = await checkProperty('node', cases, results);
+    expect(results[0]!.fast && results[1]!.fast, 'the plain harmless rm did not take the fast path').toBe(true);
+    expect(results[2]!.fast || results[3]!.fast || results[4]!.fast).toBe(false);
+    console.log(`node: ${fast} of ${cases.length} cases took the fast path (seed ${SEED}), all ALLOW for safeops explain`);
+  }, 600_000);
+
+  test('stale, missing, hostile or foreign-owned state: never the fast path', async () => {
+    const P = primary.dataDir;
+    const J = path.join(R, 'junk');
+    const cases: Case[] = [
+      { cwd: J, words: [{ lit: 'a' }] },
+      { cwd: J, words: [{ lit: '-rf' }, { lit: P }] },
+      { cwd: R, words: [{ lit: `${P}/PG_VERSION` }] },
+    ];
+    const { empty, now, variants } = hostileVariants();
+    for (const [name, make] of variants) {
+      const d = fs.mkdtempSync(path.join(cfgDir, 'hostile-'));
+      const results = await runNodePhase(d, cases, () => make(d));
+      await checkProperty('node', cases, results);
+      results.forEach((r, i) => expect(r.fast, `${name}: case ${i} took the fast path`).toBe(false));
+    }
+    const d = fs.mkdtempSync(path.join(cfgDir, 'control-'));
+    const results = await runNodePhase(d, [cases[0]!], () => fs.writeFileSync(`${d}/footprint`, empty(now())));
     expect(results[0]!.fast, 'a fresh empty footprint of our own is taken').toBe(true);
   }, 300_000);
 });

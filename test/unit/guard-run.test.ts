@@ -37,6 +37,8 @@ function fake(opts: {
   child?: RunResult;
   binary?: string | null;
   auditFails?: boolean;
+  /** What the footprint fast path says of an `rm` (./fast-path.ts). */
+  fastRm?: boolean;
 }): Fake {
   const runs: Fake['runs'] = [];
   const audit: Fake['audit'] = [];
@@ -58,6 +60,7 @@ function fake(opts: {
     stdinIsTTY: tty,
     stdoutIsTTY: tty,
     stderrIsTTY: tty,
+    surelyHarmlessRm: () => opts.fastRm ?? false,
     loadConfig: () => ({ config: defaultConfig(), files: [], problems: [], protectionDegraded: false }),
     gather: async (parsed) => {
       const now = opts.clusters[Math.min(gathers++, opts.clusters.length - 1)]!;
@@ -126,6 +129,24 @@ describe('runGuard with a fake edge', () => {
     expect(f.runs).toEqual([{ file: '/usr/bin/rm', argv: ['rm', '/root/notes.txt'] }]);
     expect(f.gathers()).toBe(1);
     expect(f.audit).toEqual([]);
+  });
+
+  it('the footprint fast path: rm runs as typed with no facts read and no record; its exit comes back', async () => {
+    const f = fake({ clusters: [new Error('no facts should be read')], ops: rmFile, fastRm: true, child: { code: 1, signal: null, error: null } });
+    expect(await runGuard(rmRequest(['-f', '/root/notes.txt']), f.edge)).toEqual({ code: 1, signal: null });
+    expect(f.runs).toEqual([{ file: '/usr/bin/rm', argv: ['rm', '-f', '/root/notes.txt'] }]);
+    expect(f.gathers()).toBe(0);
+    expect(f.audit).toEqual([]);
+  });
+
+  it('the footprint fast path is for rm only; without it the guard reads the facts as before', async () => {
+    const refused = fake({ clusters: [[cluster('running-primary', DD)]], ops: rmDD, fastRm: false });
+    expect(await runGuard(rmRequest(), refused.edge)).toEqual({ code: 77, signal: null });
+    expect(refused.runs).toEqual([]);
+    const other = fake({ clusters: [[cluster('running-primary', DD)]], ops: rmDD, fastRm: true });
+    expect(await runGuard({ ...rmRequest(), mode: 'tool', tool: 'mv' }, other.edge)).toEqual({ code: 77, signal: null });
+    expect(other.gathers()).toBe(1);
+    expect(other.runs).toEqual([]);
   });
 
   it('a declined confirmation runs nothing and exits 1', async () => {
