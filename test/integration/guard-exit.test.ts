@@ -48,3 +48,17 @@ describe('the wrapper leaves the way its child left', () => {
     expect(fs.existsSync(keep)).toBe(false);
   });
 });
+
+describe('start-up: a harmless command loads none of the heavy builtins', () => {
+  it('no child_process, net, tty or readline in the process that ran rm (src/run/spawn.ts, src/util/isatty.ts)', () => {
+    const target = `${env.dir}/harmless`;
+    fs.writeFileSync(target, 'x');
+    const probe = `${env.dir}/probe.cjs`;
+    fs.writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(`${env.dir}/modules`)}, process.moduleLoadList.join('\\n')));\n`);
+    const r = spawnSync(process.execPath, ['-r', probe, BIN, 'rm', target], { env: { ...process.env, ...env.env }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.existsSync(target)).toBe(false);
+    const loaded = fs.readFileSync(`${env.dir}/modules`, 'utf8').split('\n');
+    expect(loaded.filter((m) => /^NativeModule (child_process|net|tty|readline|internal\/child_process)$/.test(m))).toEqual([]);
+  });
+});
