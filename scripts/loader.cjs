@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// safeops start-up loader. Runs dist/core.cjs (the whole fast path, one CommonJS file) and, when
+// safeops start-up loader. Runs dist/boot.cjs (the footprint fast path of a harmless `rm`), which
+// loads dist/core.cjs (the whole guard and CLI, one CommonJS file) unless that was all; and, when
 // a confirmation is needed, dist/ui.cjs (the Ink screen), each from a V8 code cache: that saves
 // the compiling that dominates a cold start (DEVELOPERS.md, "Start-up"). A cache made by another
 // Node/V8 is rejected by V8 itself; the code then compiles as usual and, where this directory is
@@ -26,7 +27,7 @@ function load(name) {
   } catch {
     cachedData = undefined;
   }
-  const wrapper = `(function (exports, require, module, __filename, __dirname, __safeopsImport, __safeopsRequire) {${source}\n})`;
+  const wrapper = `(function (exports, require, module, __filename, __dirname, __safeopsImport, __safeopsRequire, __safeopsLoad) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: file, cachedData });
   if (script.cachedDataRejected !== false || writeCache.includes(name)) {
     process.once('exit', () => {
@@ -40,11 +41,11 @@ function load(name) {
     });
   }
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, require, mod, file, __dirname, lazyImport, lazyRequire);
+  script.runInThisContext()(mod.exports, require, mod, file, __dirname, lazyImport, lazyRequire, load);
   return mod.exports;
 }
 
 /** Lazy CommonJS modules with their own code cache (the confirmation screen). */
 const lazyRequire = (rel) => Promise.resolve().then(() => load(path.basename(rel, '.cjs')));
 
-load('core');
+load('boot');

@@ -1,6 +1,6 @@
 'use strict';
 // The single executable's entry (Node SEA, scripts/release.mjs): scripts/loader.cjs for a binary
-// that carries its files inside. dist/core.cjs (the whole fast path) and dist/ui.cjs (the Ink
+// that carries its files inside. dist/boot.cjs (the rm fast path), dist/core.cjs (the rest) and dist/ui.cjs (the Ink
 // screen) run from the code caches the build made with this same Node (the binary IS that Node,
 // so V8 accepts them); what dist/lazy/*.mjs holds comes as one CommonJS file per entry
 // (lazy/<name>.cjs, made by the release from the ESM chunks), because a SEA's main script can
@@ -51,7 +51,7 @@ function load(name) {
   const source = sea.getAsset(`${name}.cjs`, 'utf8');
   const cachedData = asset(`${name}.v8cache`);
   const file = `${virtualDir}${name}.cjs`;
-  const wrapper = `(function (exports, require, module, __filename, __dirname, __safeopsImport, __safeopsRequire) {${source}\n})`;
+  const wrapper = `(function (exports, require, module, __filename, __dirname, __safeopsImport, __safeopsRequire, __safeopsLoad) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: file, cachedData });
   if (traceRejected && script.cachedDataRejected !== false) process.stderr.write(`safeops sea: no code cache for ${name} (${cachedData ? 'rejected' : 'none'})\n`);
   if (cacheOut) {
@@ -59,7 +59,7 @@ function load(name) {
   }
   const mod = { exports: {} };
   modules.set(name, mod);
-  script.runInThisContext()(mod.exports, require, mod, file, virtualDir, lazyImport, lazyRequire);
+  script.runInThisContext()(mod.exports, require, mod, file, virtualDir, lazyImport, lazyRequire, load);
   return mod.exports;
 }
 
@@ -68,4 +68,4 @@ const lazyImport = (rel) => Promise.resolve().then(() => load(`lazy/${path.basen
 /** The confirmation screen (ui.cjs). */
 const lazyRequire = (rel) => Promise.resolve().then(() => load(path.basename(rel, '.cjs')));
 
-load('core');
+load('boot');

@@ -54,7 +54,7 @@ const assets = {};
 const put = (name, file) => {
   assets[name] = file;
 };
-for (const name of ['core.cjs', 'core.v8cache', 'ui.cjs', 'ui.v8cache', 'yoga.wasm']) {
+for (const name of ['boot.cjs', 'boot.v8cache', 'core.cjs', 'core.v8cache', 'ui.cjs', 'ui.v8cache', 'yoga.wasm']) {
   if (fs.existsSync(path.join(dist, name))) put(name, path.join(dist, name));
   else if (!name.endsWith('.v8cache')) throw new Error(`release: dist/${name} is missing`);
 }

@@ -10,7 +10,7 @@
 // `safeops explain` says ALLOW.
 import fs from 'node:fs';
 import path from 'node:path';
-import { configFiles } from '../config/load.js';
+import { configFiles } from '../config/files.js';
 import { rawPath } from '../facts/paths.js';
 import { swappableOn } from '../facts/race.js';
 import { FOOTPRINT_MAX_AGE_S, FOOTPRINT_MAX_BYTES } from '../contract.js';

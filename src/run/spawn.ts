@@ -38,21 +38,28 @@ function viaHandle(file: string, argv: string[], env: NodeJS.ProcessEnv, cwd: st
     return null;
   }
   if (typeof Process !== 'function') return null;
-  const handle = new Process();
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException }>((resolve) => {
+  type End = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
+  let end!: (e: End) => void;
+  const done = new Promise<End>((resolve) => (end = resolve));
+  let handle: ProcessHandle;
+  let err: number;
+  try {
+    handle = new Process();
     handle.onexit = (code, signal) => {
       handle.close();
-      resolve(signal ? { code: null, signal: signal as NodeJS.Signals } : { code, signal: null });
+      end(signal ? { code: null, signal: signal as NodeJS.Signals } : { code, signal: null });
     };
     const envPairs = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const stdio = [0, 1, 2].map((fd) => ({ type: 'inherit', fd }));
-    const err = handle.spawn({ file, args: argv, envPairs, stdio, cwd, detached: false });
-    if (err) {
-      handle.close();
-      const code = util.getSystemErrorName(err);
-      resolve({ error: Object.assign(new Error(`spawn ${file} ${code}`), { code, errno: err }) });
-    }
-  });
+    err = handle.spawn({ file, args: argv, envPairs, stdio, cwd, detached: false });
+  } catch {
+    return null; // a handle of another shape: nothing started, child_process starts it
+  }
+  if (err) {
+    handle.close();
+    const code = util.getSystemErrorName(err);
+    end({ error: Object.assign(new Error(`spawn ${file} ${code}`), { code, errno: err }) });
+  }
   return {
     kill: (sig) => void handle.kill(os.constants.signals[sig]),
     done,
