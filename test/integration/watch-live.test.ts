@@ -356,7 +356,16 @@ describe('safeops watch with real servers', () => {
       fs.chmodSync(copy.dataDir, 0o700);
       fs.chmodSync(standby.dataDir, 0o700);
     }
-    if (!isRunning(standby)) await startNode(standby, { waitStreaming: true });
+    if (!isRunning(standby)) {
+      // It may be in the middle of shutting down (a server whose data dir went unreadable ends
+      // itself): pg_ctl start would then find its lock file and give up. Wait for it to be gone.
+      const old = readPidFile(standby)?.pid ?? -1;
+      if (old > 0) await waitFor(() => !processAlive(old), 60_000, 'the old standby postmaster to exit', 100);
+      // A server that ended while its directory was mode 000 could not remove its lock file; its
+      // pid may linger as an unreaped zombie, which postgres takes for a live postmaster.
+      fs.rmSync(path.join(standby.dataDir, 'postmaster.pid'), { force: true });
+      await startNode(standby, { waitStreaming: true });
+    }
     await waitFor(() => readState(dir)?.clusters.find((c) => c.dataDir === copy.dataDir)?.problems.length === 0, 10_000, 'the problem gone', 50);
 
     // Its state dir made read-only: it says so, keeps trying, and publishes again once it can.

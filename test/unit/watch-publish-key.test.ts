@@ -207,6 +207,17 @@ describe('publish key: derived from the published document', () => {
     expect(publishKey({ ...doc, fleet: aged } as StateDoc, base.prompt)).toBe(key);
   });
 
+  it('each cluster is written out once per cluster object; a new object with a change changes the key', () => {
+    const doc = structuredClone(base.doc);
+    const k = publishKey(doc, base.prompt);
+    // The gatherer never alters a cluster it published: the text of this object is not written again.
+    (doc.clusters[1] as unknown as { role: string }).role = 'primary';
+    expect(publishKey({ ...doc }, base.prompt)).toBe(k);
+    // What it does instead: a new object for a cluster read again.
+    const next = { ...doc, clusters: doc.clusters.map((c, i) => (i === 1 ? structuredClone(c) : c)) };
+    expect(publishKey(next, base.prompt)).not.toBe(k);
+  });
+
   it('stableText writes what JSON writes (undefined left out), keys sorted', () => {
     expect(stableText({ b: 1, a: [1, undefined, 'x'], c: undefined, d: null })).toBe('{"a":[1,null,"x"],"b":1,"d":null}');
     expect(JSON.parse(stableText(base.doc))).toEqual(JSON.parse(JSON.stringify(base.doc)));
