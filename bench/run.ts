@@ -516,11 +516,14 @@ async function benchFastPath(env: NodeJS.ProcessEnv) {
     await waitUntil(fresh, 20_000, 'a fresh footprint');
     execFileSync(process.execPath, [BIN, 'rm', '-f', f], { env: { ...shEnv, SAFEOPS_TRACE: traced }, stdio: 'ignore' });
     const nodeFast = fs.existsSync(traced) && /fast path$/m.test(fs.readFileSync(traced, 'utf8'));
-    for (const [label, e, budgeted] of [
-      ['with the watcher\'s footprint', shEnv, true],
-      ['without a watcher (the guard reads the facts itself)', env, false],
-    ] as const) {
-      const p = pairedRatios({ argv: [process.execPath, '-e', '0'] }, { argv: [process.execPath, BIN, 'rm', f], prepare: touch }, rounds, e);
+    const exe = seaExe();
+    const runs: Array<[string, NodeJS.ProcessEnv, boolean, string[]]> = [
+      ['with the watcher\'s footprint', shEnv, true, [process.execPath, BIN]],
+      ['without a watcher (the guard reads the facts itself)', env, false, [process.execPath, BIN]],
+    ];
+    if (fs.existsSync(exe)) runs.push(['the single executable, with the watcher\'s footprint', shEnv, true, [exe]]);
+    for (const [label, e, budgeted, cmd] of runs) {
+      const p = pairedRatios({ argv: [process.execPath, '-e', '0'] }, { argv: [...cmd, 'rm', f], prepare: touch }, rounds, e);
       const under = p.ratios.filter((r) => r <= 1.25).length;
       rows.push({
         what: `Node path, ${label}: harmless \`safeops rm FILE\` / \`node -e 0\`, per-round ratios of ${rounds} interleaved pairs${budgeted ? ` (the guard's fast path ${nodeFast ? 'taken' : 'NOT taken'})` : ''}`,
@@ -546,9 +549,13 @@ async function benchFastPath(env: NodeJS.ProcessEnv) {
  * Node: the same harmless `rm FILE`, interleaved. SAFEOPS_BENCH_SEA=FILE, else
  * release/safeops-<version>-linux-<arch> when it was built.
  */
-function benchSea(env: NodeJS.ProcessEnv) {
+function seaExe(): string {
   const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const exe = process.env.SAFEOPS_BENCH_SEA ?? path.join(ROOT, 'release', `safeops-${version}-linux-${process.arch}`);
+  return process.env.SAFEOPS_BENCH_SEA ?? path.join(ROOT, 'release', `safeops-${version}-linux-${process.arch}`);
+}
+
+function benchSea(env: NodeJS.ProcessEnv) {
+  const exe = seaExe();
   if (!fs.existsSync(exe)) {
     rows.push({ what: 'single executable (SEA): harmless `safeops rm FILE`', value: `not measured: ${path.relative(ROOT, exe)} not built (npm run release)`, budget: 'reported', ok: null });
     return;
@@ -568,7 +575,7 @@ function benchSea(env: NodeJS.ProcessEnv) {
   );
   fs.rmSync(dir, { recursive: true, force: true });
   const ratio = m.sea! / m.node!;
-  rows.push({ what: 'single executable: harmless `safeops rm FILE` / `node -e 0` (median wall time)', value: `${ratio.toFixed(2)}x (${m.sea!.toFixed(1)} ms vs ${m.node!.toFixed(1)} ms)`, budget: '<= 1.25x', ok: ratio <= 1.25 });
+  rows.push({ what: 'single executable, no watcher (the guard reads the facts itself): harmless `safeops rm FILE` / `node -e 0` (median wall time)', value: `${ratio.toFixed(2)}x (${m.sea!.toFixed(1)} ms vs ${m.node!.toFixed(1)} ms)`, budget: 'reported (the budget: with the watcher, section "fastpath")', ok: null });
   rows.push({ what: 'single executable / the bundle on Node, same harmless `rm FILE`', value: `${(m.sea! / m.bundle!).toFixed(2)}x (${m.sea!.toFixed(1)} ms vs ${m.bundle!.toFixed(1)} ms)`, budget: 'reported', ok: null });
   rows.push({ what: 'single executable: size on disk', value: `${(fs.statSync(exe).size / 1e6).toFixed(1)} MB (${path.basename(exe)})`, budget: 'reported', ok: null });
 }

@@ -251,6 +251,10 @@ fs.chmodSync(path.join(out, 'safeops.cjs'), 0o755);
  * real confirmation screen in a pseudo-terminal (python3's pty), answered with Escape, for
  * ui.cjs. Both run isolated from the host's config.
  */
+// The mount table's fingerprint as the watcher publishes it (src/util/fingerprint.ts), for the
+// footprint of the warm-up below.
+const { fingerprint } = await import(`data:text/javascript,${encodeURIComponent((await esbuild.build({ entryPoints: [path.join(root, 'src/util/fingerprint.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning' })).outputFiles[0].text)}`);
+
 function makeCodeCaches() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-build-'));
   try {
@@ -281,7 +285,7 @@ function makeCodeCaches() {
       aboves.push(d);
       if (d === '/') break;
     }
-    const footprint = ['safeops-footprint 1', `heartbeat ${Math.floor(Date.now() / 1000)}`, 'generation build-1', 'recursive on', `config ${env.SAFEOPS_CONFIG}`, 'config /etc/safeops/config.json', `path ${pg}`, `path ${protectedFile}`, ...aboves.map((a) => `above ${a}`), `root ${path.join(tmp, 'pg')}`, 'end', ''].join('\n');
+    const footprint = ['safeops-footprint 1', `heartbeat ${Math.floor(Date.now() / 1000)}`, 'generation build-1', 'recursive on', `mounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}`, `config ${env.SAFEOPS_CONFIG}`, 'config /etc/safeops/config.json', `path ${pg}`, `path ${protectedFile}`, ...aboves.map((a) => `above ${a}`), `root ${path.join(tmp, 'pg')}`, 'end', ''].join('\n');
     fs.writeFileSync(path.join(state, 'footprint'), footprint, { mode: 0o644 });
     fs.writeFileSync(path.join(tmp, 'victim-fast'), '');
     const traced = path.join(tmp, 'trace');

@@ -106,6 +106,7 @@ __safeops_fp_load() {
     case $line in
       'generation '[0-9a-z]*) ;;
       'recursive on') rec=1 ;;
+      'mounts '[0-9a-z]*) ;; # for the Node guard (docs/fast-path.md)
       'recursive off') rec=0 ;;
       'config /'*) conf+=("${line#config }") ;;
       'path /'*) paths+=("${line#path }") ;;

@@ -107,6 +107,7 @@ function __safeops_fp_load --argument-names dir
         end
         switch $line
             case 'generation *'
+            case 'mounts *' # for the Node guard (docs/fast-path.md)
             case 'recursive on'
                 set rec 1
             case 'recursive off'

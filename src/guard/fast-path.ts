@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configFiles } from '../config/files.js';
 import { rawPath } from '../facts/paths.js';
+import { fingerprint } from '../util/fingerprint.js';
 import { swappableOn } from '../facts/race.js';
 import { FOOTPRINT_MAX_AGE_S, FOOTPRINT_MAX_BYTES } from '../contract.js';
 import { stateDirCandidates } from '../util/state-dir.js';
@@ -29,6 +30,8 @@ export interface Footprint {
   paths: string[];
   above: string[];
   roots: string[];
+  /** The mount table's fingerprint when published (src/util/fingerprint.ts). */
+  mounts: string | null;
 }
 
 /** The footprint file's text, validated as the shells validate it; null for anything odd (an `off` line included). Pure. */
@@ -38,12 +41,13 @@ export function parseFootprint(text: string): Footprint | null {
   if (lines[0] !== 'safeops-footprint 1') return null;
   const hb = /^heartbeat ([0-9]{1,12})$/.exec(lines[1] ?? '');
   if (!hb) return null;
-  const fp: Footprint = { heartbeat: Number(hb[1]), recursive: false, config: [], paths: [], above: [], roots: [] };
+  const fp: Footprint = { heartbeat: Number(hb[1]), recursive: false, config: [], paths: [], above: [], roots: [], mounts: null };
   for (let i = 2; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === 'end') return lines.slice(i + 1).join('\n') === '' ? fp : null;
     if (/^generation [0-9a-z]/.test(line)) continue;
     if (line === 'recursive on' || line === 'recursive off') fp.recursive = line === 'recursive on';
+    else if (/^mounts [0-9a-z-]+$/.test(line)) fp.mounts = line.slice('mounts '.length);
     else if (line.startsWith('config /')) fp.config.push(line.slice('config '.length));
     else if (line.startsWith('path /')) fp.paths.push(line.slice('path '.length));
     else if (line.startsWith('above /')) fp.above.push(line.slice('above '.length));
@@ -127,6 +131,19 @@ export function sameConfig(fp: Footprint, env: NodeJS.ProcessEnv): boolean {
   return configFiles(env).every(({ file, required }) => fp.config.includes(file) || (!required && !lstat(file)));
 }
 
+/**
+ * The mount table is the one the watcher published: a bind mount made since (of a data dir, or
+ * of a directory above one) would give a place a name the footprint does not list yet.
+ */
+export function sameMounts(fp: Footprint, read: () => string = () => fs.readFileSync('/proc/self/mountinfo', 'utf8')): boolean {
+  if (fp.mounts === null) return false;
+  try {
+    return fingerprint(read()) === fp.mounts;
+  } catch {
+    return false;
+  }
+}
+
 /** Identities of the published places (bind mounts and hard links are caught by these). */
 export interface Ids {
   paths: Set<string>;
@@ -198,7 +215,7 @@ export function rmSurelyHarmless(args: string[], env: NodeJS.ProcessEnv, euid: n
     const rm = rmFastArgs(args, env);
     if (!rm) return false;
     const fp = readTrustedFootprint(env, euid, nowMs);
-    if (!fp || (rm.recursive && !fp.recursive) || !sameConfig(fp, env)) return false;
+    if (!fp || (rm.recursive && !fp.recursive) || !sameConfig(fp, env) || !sameMounts(fp)) return false;
     let cwd: string | null = null;
     try {
       cwd = process.cwd(); // physical: the kernel's working directory, not $PWD

@@ -11,6 +11,7 @@ import { parseMountInfo, aliasesOf, type Mount } from '../facts/mounts.js';
 import { canonical } from '../facts/paths.js';
 import { resolveProtected } from '../facts/resolve.js';
 import type { HostFacts } from '../facts/types.js';
+import { fingerprint } from '../util/fingerprint.js';
 import { removeStaleTemps, writeAtomic } from './publish.js';
 import { FOOTPRINT_MAX_BYTES, FOOTPRINT_PATH_OK } from '../contract.js';
 
@@ -30,6 +31,9 @@ export interface FootprintInput {
    *  Node guard's scan, not yet by ours, so a recursive rm in or above a root goes to Node. */
   roots: string[];
   mounts: Mount[];
+  /** The mount table's fingerprint (src/util/fingerprint.ts): the Node guard takes its fast path
+   *  only while its own mount table has the same one (a bind mount made since is a doubt). */
+  mountsFingerprint: string | null;
 }
 
 /** A footprint problem of a cluster: some place of it may be missing from the list. */
@@ -83,6 +87,7 @@ export function renderFootprint(input: FootprintInput): string {
   for (const p of [...paths, ...roots]) for (const a of ancestors(p)) if (!paths.has(a)) above.add(a);
   for (const p of [...paths, ...roots, ...above, ...input.configFiles]) if (!FOOTPRINT_PATH_OK.test(p)) return off('a path with bytes the shells do not read');
   const lines = [...head, `recursive ${input.host!.unidentifiedPostmasters.length ? 'off' : 'on'}`];
+  if (input.mountsFingerprint) lines.push(`mounts ${input.mountsFingerprint}`);
   for (const f of input.configFiles) lines.push(`config ${f}`);
   for (const p of [...paths].sort()) lines.push(`path ${p}`);
   for (const r of [...roots].sort()) lines.push(`root ${r}`);
@@ -123,7 +128,7 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
       const files = configFiles(env).map((f) => f.file);
       const protect = resolveProtected(loaded.config.protect, mounts).map((p) => p.real);
       const roots = loaded.config.discovery.roots.map((r) => canonical(r).real);
-      const body = { host, protect, degraded, configFiles: files, roots, mounts };
+      const body = { host, protect, degraded, configFiles: files, roots, mounts, mountsFingerprint: lastMountText === null ? null : fingerprint(lastMountText) };
       let text = renderFootprint({ ...body, heartbeat: nowMs / 1000, generation: `${boot}-${gen}` });
       const withoutHead = text.split('\n').slice(3).join('\n');
       if (withoutHead !== lastBody) {
@@ -145,8 +150,13 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
 /** Remove `.footprint.PID.tmp` left by watchers killed mid-write (publish.ts removes all our temps). */
 export const removeStaleFootprintTemps = removeStaleTemps;
 
-/** How often the mount table is looked at between publishes (a bind mount shows within this). */
-export const MOUNT_POLL_MS = 250;
+/**
+ * How often the mount table is looked at between publishes (a bind mount's alias shows within
+ * this). 1 s: the shells decide only non-recursive rm, where a new bind mount is caught by identity
+ * at once, and the Node guard compares the mount table's fingerprint itself (`mounts`); the alias
+ * list is for them a second line of defence. (250 ms cost ~0.3 % of a core: docs/fast-path.md.)
+ */
+export const MOUNT_POLL_MS = 1000;
 
 export interface FootprintHook {
   /** The prompt was just published (heartbeat `nowMs`): publish the footprint with it. */

@@ -19,6 +19,7 @@ import { DEFAULT_STATE_DIRS, renderInit, type ShellName } from '../../src/shell/
 import { BIN, safeops } from '../support/cli.js';
 import { cleanupAll, createStandby, initPrimary, makeTempRoot, stopNode, type PgNode } from '../support/pg.js';
 import { TmuxServer, cleanEnv, interactiveShell, waitFor } from '../support/tmux.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 
 const SHELLS: ShellName[] = ['bash', 'zsh', 'fish'];
 const SEED = Number(process.env.SAFEOPS_FP_SEED ?? 20261201);
@@ -306,7 +307,7 @@ function generate(n: number, seed: number): Case[] {
 function hostileVariants(): { empty: (hb: number, extra?: string) => string; now: () => number; variants: Array<[string, (dir: string) => void]> } {
   const now = () => Math.floor(Date.now() / 1000);
   // A footprint that claims nothing is protected: taken, it would let `rm -rf $PRIMARY` through.
-  const empty = (hb: number, extra = '') => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\nconfig ${config}\n${extra}end\n`;
+  const empty = (hb: number, extra = '') => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\nmounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}\nconfig ${config}\n${extra}end\n`;
   const variants: Array<[string, (dir: string) => void]> = [
     ['stale', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() - 30))],
     ['in the future', (d) => fs.writeFileSync(`${d}/footprint`, empty(now() + 30))],
@@ -395,6 +396,35 @@ describe('the Node guard takes the same fast path, and never allows more than it
     expect(results[2]!.fast || results[3]!.fast || results[4]!.fast).toBe(false);
     console.log(`node: ${fast} of ${cases.length} cases took the fast path (seed ${SEED}), all ALLOW for safeops explain`);
   }, 600_000);
+
+  test('a bind mount made after the footprint was written, below a recursive rm: caught by the mount table\'s fingerprint', async () => {
+    const J = path.join(R, 'junk');
+    // In a directory of root's (R is postgres'; the fast path trusts only root and us on a
+    // recursive rm's walk, docs/fast-path.md), so that only the mount can stop it.
+    const above = path.join(cfgDir, 'fresh-above');
+    const inner = path.join(above, 'inner');
+    fs.mkdirSync(inner, { recursive: true });
+    const cases: Case[] = [
+      { cwd: J, words: [{ lit: '-rf' }, { lit: above }] },
+      { cwd: J, words: [{ lit: `${inner}/PG_VERSION` }] },
+      { cwd: J, words: [{ lit: 'a' }] },
+    ];
+    // The watcher's footprint as it is now, frozen in a dir of its own (the watcher would list
+    // the new alias within a second; here only the fingerprint can tell).
+    const text = footprintFresh(stateDir) ?? (await waitFor('a fresh footprint', () => footprintFresh(stateDir), 20_000));
+    const d = fs.mkdtempSync(path.join(cfgDir, 'frozen-'));
+    const freeze = () => fs.writeFileSync(path.join(d, 'footprint'), text.replace(/^heartbeat \d+$/m, `heartbeat ${Math.floor(Date.now() / 1000)}`));
+    // Control: before the mount, the frozen footprint lets the harmless ones through.
+    const before = await runNodePhase(d, cases, freeze);
+    expect(before.map((r) => r.fast), 'the frozen footprint is taken before the mount').toEqual([true, true, true]);
+    const after = await runNodePhase(d, cases, () => {
+      sh('mount', ['--bind', standby.dataDir, inner]);
+      mounts.unshift(inner);
+      freeze();
+    });
+    await checkProperty('node', cases, after);
+    expect(after.map((r) => r.fast)).toEqual([false, false, false]);
+  }, 300_000);
 
   test('stale, missing, hostile or foreign-owned state: never the fast path', async () => {
     const P = primary.dataDir;

@@ -17,6 +17,7 @@ import { cleanupAll, initPrimary, makeTempRoot, waitFor, type PgNode } from '../
 import { TmuxServer, cleanEnv, interactiveShell } from '../support/tmux.js';
 import { GUARDED_TOOLS } from '../../src/contract.js';
 import { ETCDCTL, startEtcd } from '../support/etcd.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 
 const PKG_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const VERSION_A = `${PKG_VERSION}~upgradetest`; // sorts before PKG_VERSION for dpkg
@@ -164,7 +165,7 @@ describe('the single executable', () => {
       above.push(`above ${d}`);
       if (d === '/') break;
     }
-    fs.writeFileSync(path.join(state, 'footprint'), ['safeops-footprint 1', `heartbeat ${Math.floor(Date.now() / 1000)}`, 'generation t-1', 'recursive on', `config ${env.config}`, 'config /etc/safeops/config.json', `path ${primary.dataDir}`, ...above, 'end', ''].join('\n'), { mode: 0o644 });
+    fs.writeFileSync(path.join(state, 'footprint'), ['safeops-footprint 1', `heartbeat ${Math.floor(Date.now() / 1000)}`, 'generation t-1', 'recursive on', `mounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}`, `config ${env.config}`, 'config /etc/safeops/config.json', `path ${primary.dataDir}`, ...above, 'end', ''].join('\n'), { mode: 0o644 });
     fs.writeFileSync(victim, '');
     const trace = path.join(state, 'trace');
     const fast = await run(file, [...pre, 'rm', victim], { ...e, SAFEOPS_STATE_DIR: state, SAFEOPS_TRACE: trace, SAFEOPS_SEA_DEBUG: '1' });

@@ -19,7 +19,7 @@ const m = (dev: string, root: string, mountPoint: string): Mount => ({ dev, root
 const MOUNTS = [m('8:1', '/', '/'), m('8:1', '/var/lib/postgresql/15/main', '/mnt/alias'), m('8:1', '/var/lib/postgresql/15/main/base', '/mnt/sub')];
 
 function input(over: Partial<FootprintInput> = {}): FootprintInput {
-  return { heartbeat: 1_763_780_000.7, generation: 'abc-3', host: host([cluster('running-primary')]), protect: ['/srv/wal-archive'], degraded: null, configFiles: ['/etc/safeops/config.json'], roots: ['/var/lib/postgresql'], mounts: MOUNTS, ...over };
+  return { heartbeat: 1_763_780_000.7, generation: 'abc-3', host: host([cluster('running-primary')]), protect: ['/srv/wal-archive'], degraded: null, configFiles: ['/etc/safeops/config.json'], roots: ['/var/lib/postgresql'], mounts: MOUNTS, mountsFingerprint: '2s-0123456789abcdef', ...over };
 }
 const lines = (t: string) => t.split('\n').slice(0, -1);
 
@@ -28,7 +28,7 @@ describe('renderFootprint', () => {
     const t = renderFootprint(input());
     expect(t.endsWith('end\n')).toBe(true);
     const l = lines(t);
-    expect(l.slice(0, 5)).toEqual(['safeops-footprint 1', 'heartbeat 1763780000', 'generation abc-3', 'recursive on', 'config /etc/safeops/config.json']);
+    expect(l.slice(0, 6)).toEqual(['safeops-footprint 1', 'heartbeat 1763780000', 'generation abc-3', 'recursive on', 'mounts 2s-0123456789abcdef', 'config /etc/safeops/config.json']);
     expect(l).toContain('path /var/lib/postgresql/15/main');
     expect(l).toContain('path /mnt/alias');
     expect(l).toContain('path /mnt/sub'); // a part of the data dir visible elsewhere

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operandOutside, parseFootprint, readTrustedFootprint, rmFastArgs, rmSurelyHarmless, sameConfig, type Footprint } from '../../src/guard/fast-path.js';
+import { operandOutside, parseFootprint, readTrustedFootprint, rmFastArgs, rmSurelyHarmless, sameConfig, sameMounts, type Footprint } from '../../src/guard/fast-path.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 
 const euid = process.geteuid!();
 let root: string;
@@ -15,7 +16,8 @@ let cluster: string;
 let state: string;
 let config: string;
 
-const text = (hb: number, body: string) => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\n${body}end\n`;
+const mountsLine = () => `mounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}\n`;
+const text = (hb: number, body: string) => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\n${mountsLine()}${body}end\n`;
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(() => {
@@ -51,6 +53,7 @@ const fp = (): Footprint => ({
   paths: [cluster, path.join(root, 'protected', 'key')],
   above: ['/', ...ancestors(cluster)],
   roots: [path.join(root, 'scan')],
+  mounts: null,
 });
 function ancestors(p: string): string[] {
   const out: string[] = [];
@@ -81,6 +84,15 @@ describe('the footprint is read as the shells read it', () => {
     ['too big', text(hb, `above /${'x'.repeat(70_000)}\n`), false],
   ])('%s', (_name, t, ok) => {
     expect(parseFootprint(t) !== null).toBe(ok);
+  });
+
+  it('the mount table\'s fingerprint: the same table yes; another, or none published, no', () => {
+    const f = parseFootprint(text(hb, ''))!;
+    expect(f.mounts).toMatch(/^[0-9a-z]+-[0-9a-f]{16}$/);
+    expect(sameMounts(f)).toBe(true);
+    expect(sameMounts(f, () => `${fs.readFileSync('/proc/self/mountinfo', 'utf8')}99 1 0:99 / /mnt/new rw - tmpfs tmpfs rw\n`)).toBe(false);
+    expect(sameMounts({ ...f, mounts: null })).toBe(false);
+    expect(sameMounts(f, () => { throw new Error('EACCES'); })).toBe(false);
   });
 
   it('recursive off is kept', () => {
