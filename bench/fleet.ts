@@ -17,7 +17,7 @@ import { parseReport } from '../src/fleet/validate.js';
 import { BIN } from '../test/support/cli.js';
 import { startEtcd, type Etcd } from '../test/support/etcd.js';
 import { createStandby, initPrimary, makeTempRoot, pgBin, psql, stopNode, type PgNode } from '../test/support/pg.js';
-import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
+import { cpuSeconds, rssKb } from '../test/support/proc.js';
 import { benchTempDir } from './temp.js';
 import { watcherNodeFlags } from './unit-flags.js';
 import { sleep, waitUntil } from './wait.js';
@@ -321,23 +321,23 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
     await sim.idle();
     const m0 = await etcdMetrics(etcd.endpoint);
     const s0 = sim.counts();
-    const etcdTicks0 = cpuTicks(etcd.proc!.pid!);
+    const etcdTicks0 = cpuSeconds(etcd.proc!.pid!);
     const t00 = Date.now();
     const cpu = { fleet: [] as number[], plain: [] as number[] };
     for (let i = 0; i < nWindows; i++) {
-      const f0 = cpuTicks(withFleet.proc.pid!);
-      const p0 = cpuTicks(without.proc.pid!);
+      const f0 = cpuSeconds(withFleet.proc.pid!);
+      const p0 = cpuSeconds(without.proc.pid!);
       const t0 = Date.now();
       await sleep(windowMs);
       const secs = (Date.now() - t0) / 1000;
-      cpu.fleet.push(((cpuTicks(withFleet.proc.pid!) - f0) / CLK_TCK / secs) * 100);
-      cpu.plain.push(((cpuTicks(without.proc.pid!) - p0) / CLK_TCK / secs) * 100);
+      cpu.fleet.push(((cpuSeconds(withFleet.proc.pid!) - f0) / secs) * 100);
+      cpu.plain.push(((cpuSeconds(without.proc.pid!) - p0) / secs) * 100);
     }
     await sim.idle();
     const m1 = await etcdMetrics(etcd.endpoint);
     const s1 = sim.counts();
     const span = (Date.now() - t00) / 1000;
-    const etcdPct = ((cpuTicks(etcd.proc!.pid!) - etcdTicks0) / CLK_TCK / span) * 100;
+    const etcdPct = ((cpuSeconds(etcd.proc!.pid!) - etcdTicks0) / span) * 100;
     const rss = { fleet: rssKb(withFleet.proc.pid!) / 1024, plain: rssKb(without.proc.pid!) / 1024 };
     const members = stateDoc(withFleet)?.fleet?.sets[0]?.members.length ?? 0;
     const d = (k: string) => (m1.sums.get(k) ?? 0) - (m0.sums.get(k) ?? 0);

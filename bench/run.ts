@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, cliEnv, ROOT } from '../test/support/cli.js';
 import { cleanupAll, createStandby, initPrimary, isRunning, makeStoppedStandbyCopy, makeTempRoot, promote, startNode, stopNode, type PgNode } from '../test/support/pg.js';
-import { CLK_TCK, cpuTicks, rssKb } from '../test/support/proc.js';
+import { cpuSeconds, rssKb } from '../test/support/proc.js';
 import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js';
 import { benchFleet } from './fleet.js';
 import { benchTempDir } from './temp.js';
@@ -252,10 +252,10 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
     const windowMs = quick ? 5000 : 10_000;
     const windows: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const c0 = cpuTicks(w.pid!);
+      const c0 = cpuSeconds(w.pid!);
       const t0 = Date.now();
       await sleep(windowMs);
-      windows.push(((cpuTicks(w.pid!) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 100);
+      windows.push(((cpuSeconds(w.pid!) - c0) / ((Date.now() - t0) / 1000)) * 100);
     }
     const pct = median(windows);
     const rss = rssKb(w.pid!) / 1024;
@@ -290,10 +290,10 @@ async function benchFlood(root: string, primary: PgNode, env: NodeJS.ProcessEnv)
     await waitUntil(() => (readPrompt(stateDir).includes('PRIMARY bench-primary') ? true : null), 120_000, 'the primary in the flooded watcher\'s prompt', () => readPrompt(stateDir));
     await sleep(quick ? 5000 : 12_000);
     const windowMs = quick ? 5000 : 10_000;
-    const c0 = cpuTicks(w.pid!);
+    const c0 = cpuSeconds(w.pid!);
     const t0 = Date.now();
     await sleep(windowMs);
-    const pct = ((cpuTicks(w.pid!) - c0) / CLK_TCK / ((Date.now() - t0) / 1000)) * 100;
+    const pct = ((cpuSeconds(w.pid!) - c0) / ((Date.now() - t0) / 1000)) * 100;
     const rss = rssKb(w.pid!) / 1024;
     const label = /^label (.*)$/m.exec(readPrompt(stateDir))?.[1] ?? '';
     rows.push({ what: 'watcher under floods (2,100 dirs, 300 fake postgres, 5,000 shells/ entries): idle CPU', value: `${pct.toFixed(2)} % (one ${windowMs / 1000} s window after settling)`, budget: 'reported', ok: null });

@@ -111,12 +111,18 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
   let gen = 0;
   let lastBody: string | null = null;
   let lastMountText: string | null = null;
+  // The mount table as the operators' shells see it: PID 1's (the system unit runs in a mount
+  // namespace of its own, ProtectSystem=strict, whose table lists extra read-only mounts), else
+  // our own (a user watcher may not read PID 1's; it runs where its user's shells run).
   const readMountText = (): string | null => {
-    try {
-      return fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    } catch {
-      return null;
+    for (const f of ['/proc/1/mountinfo', '/proc/self/mountinfo']) {
+      try {
+        return fs.readFileSync(f, 'utf8');
+      } catch {
+        // not ours to read: the next one
+      }
     }
+    return null;
   };
   return {
     publish(dir, host, nowMs) {

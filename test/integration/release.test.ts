@@ -157,7 +157,8 @@ describe('the single executable', () => {
     expect(fs.existsSync(victim)).toBe(false);
 
     // With a fresh footprint (as the watcher writes it), boot.cjs runs it without the core, from
-    // its embedded code cache (SAFEOPS_SEA_DEBUG names any rejected one).
+    // its embedded code cache (SAFEOPS_SEA_DEBUG names any rejected one). Run in this mount
+    // namespace: the footprint carries the mount table's fingerprint, and hiding Node is a mount.
     const state = tmp('safeops-fpstate-');
     fs.chmodSync(state, 0o755);
     const above: string[] = [];
@@ -168,11 +169,11 @@ describe('the single executable', () => {
     fs.writeFileSync(path.join(state, 'footprint'), ['safeops-footprint 1', `heartbeat ${Math.floor(Date.now() / 1000)}`, 'generation t-1', 'recursive on', `mounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}`, `config ${env.config}`, 'config /etc/safeops/config.json', `path ${primary.dataDir}`, ...above, 'end', ''].join('\n'), { mode: 0o644 });
     fs.writeFileSync(victim, '');
     const trace = path.join(state, 'trace');
-    const fast = await run(file, [...pre, 'rm', victim], { ...e, SAFEOPS_STATE_DIR: state, SAFEOPS_TRACE: trace, SAFEOPS_SEA_DEBUG: '1' });
+    const fast = await run(B.exe, ['rm', victim], { ...e, SAFEOPS_STATE_DIR: state, SAFEOPS_TRACE: trace, SAFEOPS_SEA_DEBUG: '1' });
     expect(fast, fast.stderr).toMatchObject({ exitCode: 0, stderr: '' });
     expect(fs.existsSync(victim)).toBe(false);
     expect(fs.readFileSync(trace, 'utf8')).toMatch(/ boot\n.* fast path\n$/);
-    const refused = await run(file, [...pre, 'rm', '-rf', primary.dataDir], { ...e, SAFEOPS_STATE_DIR: state });
+    const refused = await run(B.exe, ['rm', '-rf', primary.dataDir], { ...e, SAFEOPS_STATE_DIR: state });
     expect(refused.exitCode).toBe(77);
     expect(fs.existsSync(path.join(primary.dataDir, 'PG_VERSION'))).toBe(true);
   });
