@@ -64,7 +64,7 @@ function benchGuard(env: NodeJS.ProcessEnv) {
     env,
   );
   const ratio = m.guarded! / m.node!;
-  rows.push({ what: 'harmless `safeops rm FILE` / `node -e 0` (median wall time)', value: `${ratio.toFixed(2)}x (${m.guarded!.toFixed(1)} ms vs ${m.node!.toFixed(1)} ms)`, budget: '<= 1.25x', ok: ratio <= 1.25 });
+  rows.push({ what: 'no watcher (the guard reads the facts itself): harmless `safeops rm FILE` / `node -e 0` (median wall time)', value: `${ratio.toFixed(2)}x (${m.guarded!.toFixed(1)} ms vs ${m.node!.toFixed(1)} ms)`, budget: 'reported (the budget: with the watcher, section "fastpath")', ok: null });
   rows.push({ what: 'harmless `safeops rm FILE` / bare `rm FILE`', value: `${(m.guarded! / m.bare!).toFixed(1)}x (bare ${m.bare!.toFixed(1)} ms; safeops adds ${(m.guarded! - m.bare!).toFixed(1)} ms)`, budget: 'reported', ok: null });
 
   log('guard: rm -rf of an unrelated 100k-file tree');
