@@ -269,8 +269,16 @@ describe('the single executable and the fleet', () => {
       await waitFor(() => (value = get()).includes('"sea-host"'), 60_000, `the executable's watcher to put its cluster into etcd (log: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-2000) : 'none'})`);
       const report = JSON.parse(value.trim().split('\n')[0]!) as { host: string; role: string; dataDir: string };
       expect(report).toMatchObject({ host: 'sea-host', role: 'primary', dataDir: primary.dataDir });
-      const doc = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { fleet: { connected: boolean } };
-      expect(doc.fleet.connected).toBe(true);
+      // Its state.json shows the fleet connected once the agent's first view is published (a
+      // moment after its own put: read until it does, not once).
+      const connected = () => {
+        try {
+          return (JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { fleet?: { connected?: boolean } }).fleet?.connected === true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(connected, 30_000, 'state.json to show the fleet connected');
       expect(fs.readFileSync(log, 'utf8')).not.toMatch(/cannot start the etcd client/);
     } finally {
       await run(exe, ['watch', '--stop', '--state-dir', stateDir], e);
