@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import util from 'node:util';
+import { nodeBinding } from '../util/binding.js';
 
 export interface RunResult {
   /** The exit code to leave with (128+N when killed by signal N). */
@@ -29,14 +30,7 @@ interface ProcessHandle {
  * and nothing else. Null when this Node does not offer it (then child_process starts the child).
  */
 function viaHandle(file: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string | undefined): Child | null {
-  let Process: (new () => ProcessHandle) | undefined;
-  try {
-    // process.binding is deprecated (DEP0111): with --pending-deprecation it would warn, so not then.
-    if (/--pending-deprecation/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`)) return null;
-    Process = (process as unknown as { binding(name: string): { Process?: new () => ProcessHandle } }).binding('process_wrap').Process;
-  } catch {
-    return null;
-  }
+  const Process = nodeBinding<{ Process: new () => ProcessHandle }>('process_wrap')?.Process;
   if (typeof Process !== 'function') return null;
   type End = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
   let end!: (e: End) => void;

@@ -2,18 +2,13 @@
 // every guarded command asks whether its stdin is a terminal. tty.isatty is this binding's
 // isTTY behind an integer check; if the binding is not there (another Node), node:tty answers.
 import tty from 'node:tty';
+import { nodeBinding } from './binding.js';
 
 type IsTTY = (fd: number) => boolean;
 
 function binding(): IsTTY | null {
-  try {
-    // process.binding is deprecated (DEP0111): with --pending-deprecation it would warn, so not then.
-    if (/--pending-deprecation/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`)) return null;
-    const isTTY = (process as unknown as { binding(name: string): { isTTY?: unknown } }).binding('tty_wrap').isTTY;
-    return typeof isTTY === 'function' ? (isTTY as IsTTY) : null;
-  } catch {
-    return null;
-  }
+  const isTTY = nodeBinding<{ isTTY: unknown }>('tty_wrap')?.isTTY;
+  return typeof isTTY === 'function' ? (isTTY as IsTTY) : null;
 }
 
 let impl: IsTTY | null | undefined;

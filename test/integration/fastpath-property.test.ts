@@ -304,7 +304,15 @@ function generate(n: number, seed: number): Case[] {
 }
 
 /** Footprints the fast path must never take (each against a control that is taken). */
-function hostileVariants(): { empty: (hb: number, extra?: string) => string; now: () => number; variants: Array<[string, (dir: string) => void]> } {
+function hostileVariants(): { cases: Case[]; empty: (hb: number, extra?: string) => string; now: () => number; variants: Array<[string, (dir: string) => void]> } {
+  // A harmless rm, and two that must never run: each variant must send all three to the guard.
+  const P = primary.dataDir;
+  const J = path.join(R, 'junk');
+  const cases: Case[] = [
+    { cwd: J, words: [{ lit: 'a' }] },
+    { cwd: J, words: [{ lit: '-rf' }, { lit: P }] },
+    { cwd: R, words: [{ lit: `${P}/PG_VERSION` }] },
+  ];
   const now = () => Math.floor(Date.now() / 1000);
   // A footprint that claims nothing is protected: taken, it would let `rm -rf $PRIMARY` through.
   const empty = (hb: number, extra = '') => `safeops-footprint 1\nheartbeat ${hb}\ngeneration x-1\nrecursive on\nmounts ${fingerprint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))}\nconfig ${config}\n${extra}end\n`;
@@ -323,7 +331,7 @@ function hostileVariants(): { empty: (hb: number, extra?: string) => string; now
     ['in a directory of another user', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now())); fs.chownSync(d, 65534, 65534); }],
     ['a user config the watcher did not read', (d) => { fs.writeFileSync(`${d}/footprint`, empty(now()).replace(`config ${config}\n`, 'config /nonexistent/config.json\n')); }],
   ];
-  return { empty, now, variants };
+  return { cases, empty, now, variants };
 }
 
 describe('fast path never allows more than the Node guard', () => {
@@ -364,14 +372,7 @@ describe('fast path never allows more than the Node guard', () => {
   }, 300_000);
 
   test.each(SHELLS)('%s: stale, missing, hostile or foreign-owned state: never the fast path', async (shell) => {
-    const P = primary.dataDir;
-    const J = path.join(R, 'junk');
-    const cases: Case[] = [
-      { cwd: J, words: [{ lit: 'a' }] },
-      { cwd: J, words: [{ lit: '-rf' }, { lit: P }] },
-      { cwd: R, words: [{ lit: `${P}/PG_VERSION` }] },
-    ];
-    const { empty, now, variants } = hostileVariants();
+    const { cases, empty, now, variants } = hostileVariants();
     for (const [name, make] of variants) {
       const d = fs.mkdtempSync(path.join(cfgDir, 'hostile-'));
       const results = await runPhase(shell, d, cases, () => make(d));
@@ -427,14 +428,7 @@ describe('the Node guard takes the same fast path, and never allows more than it
   }, 300_000);
 
   test('stale, missing, hostile or foreign-owned state: never the fast path', async () => {
-    const P = primary.dataDir;
-    const J = path.join(R, 'junk');
-    const cases: Case[] = [
-      { cwd: J, words: [{ lit: 'a' }] },
-      { cwd: J, words: [{ lit: '-rf' }, { lit: P }] },
-      { cwd: R, words: [{ lit: `${P}/PG_VERSION` }] },
-    ];
-    const { empty, now, variants } = hostileVariants();
+    const { cases, empty, now, variants } = hostileVariants();
     for (const [name, make] of variants) {
       const d = fs.mkdtempSync(path.join(cfgDir, 'hostile-'));
       const results = await runNodePhase(d, cases, () => make(d));
