@@ -7,6 +7,10 @@ import { setServerBinDirs } from '../facts/server-binary.js';
 
 export { SYSTEM_CONFIG, configFiles } from './files.js';
 
+/** The last parse, by what it parsed: the watcher reads the config at every footprint publish
+ *  (1.5 s) as the guard would, and the files rarely change. Callers never alter what they get. */
+let lastParse: { key: string; loaded: LoadedConfig } | null = null;
+
 /** Read and validate the config; never throws: problems are returned, protection stays on. */
 export function loadConfig(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): LoadedConfig {
   const sources = configFiles(env, systemFile).map(({ file, additiveOnly, required }) => {
@@ -28,7 +32,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, systemFile = SYSTEM_CONFIG): 
       return { file, text: null, error: `cannot read: ${why}`, additiveOnly };
     }
   });
-  const loaded = parseConfigs(sources);
+  const key = JSON.stringify(sources);
+  const loaded = lastParse?.key === key ? lastParse.loaded : parseConfigs(sources);
+  lastParse = { key, loaded };
   // Which executables count as PostgreSQL servers (facts/server-binary.ts): the config may trust more dirs.
   setServerBinDirs(loaded.config.discovery.binDirs);
   return loaded;

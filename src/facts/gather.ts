@@ -11,7 +11,7 @@ import { readCluster } from './cluster.js';
 import { deriveRole } from './role.js';
 import { parseConninfo, readPgConf } from './pgconf.js';
 import { findStateDir } from '../util/state-dir.js';
-import { nameClusters, usableClusterName } from './names.js';
+import { configuredName, nameClusters, usableClusterName } from './names.js';
 
 export interface GatherEdge {
   env: NodeJS.ProcessEnv;
@@ -34,6 +34,19 @@ export interface GatherOptions {
   probe?: string[];
   /** Directories the scan of roots may list (default 2000; the watcher affords more). */
   scanMaxDirs?: number;
+  /** The watcher's rediscovery: facts of stopped clusters whose files did not change (src/watch/reuse.ts). */
+  reuse?: ClusterReuse;
+}
+
+/**
+ * Facts kept between the watcher's rediscoveries (src/watch/reuse.ts): asked before a cluster is
+ * read (never for one a postmaster was found for), told of every cluster read in full.
+ */
+export interface ClusterReuse {
+  /** The facts of the last read when nothing they were read from changed, else null. */
+  take(dataDir: string, debian: Candidate['debian'] | null): { facts: ClusterFacts; preferredName: string | null } | null;
+  /** A cluster read in full, and its cluster_name (before clashes were settled). */
+  fresh(c: ClusterFacts, preferredName: string | null): void;
 }
 
 /** The shared, per-gather snapshot of /proc and the mount table. */
@@ -91,14 +104,37 @@ export function gatherFileFacts(opts: GatherOptions, snap: ProcSnapshot = snapsh
     merged.set(key, m);
   }
   const clusters: ClusterFacts[] = [];
+  // Kept facts (copies: naming sets `name`), with the originals and their cluster_name.
+  const kept = new Map<ClusterFacts, { facts: ClusterFacts; preferredName: string | null }>();
   for (const m of merged.values()) {
+    const old = opts.reuse && !m.by.has('proc') && opts.state !== false ? opts.reuse.take(m.dataDir, m.debian ?? null) : null;
+    if (old) {
+      const c = { ...old.facts, discoveredBy: [...m.by] };
+      kept.set(c, old);
+      clusters.push(c);
+      continue;
+    }
     const c = readCluster(m.dataDir, { mounts: snap.mounts, postmasters: snap.postmasters, now, debian: m.debian ?? null, discoveredBy: [...m.by], state: opts.state !== false });
     // A directory found by the scan or the watcher that is no data dir (PG_VERSION gone) is dropped.
     if (c.version === null && !m.by.has('proc') && !m.by.has('debian') && !m.by.has('config') && c.running !== true && !c.problems.some((p) => p.includes('permission denied'))) continue;
     if (c.role === 'standby' || c.role === 'recovering') c.replication = fileReplication(c);
     clusters.push(c);
   }
-  nameClusters(clusters);
+  const preferred = new Map<ClusterFacts, string | null>();
+  nameClusters(clusters, (c) => {
+    const v = kept.has(c) ? kept.get(c)!.preferredName : configuredName(c.dataDir);
+    preferred.set(c, v);
+    return v;
+  });
+  if (opts.reuse) {
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i]!;
+      const old = kept.get(c);
+      if (!old) opts.reuse.fresh(c, preferred.get(c) ?? null);
+      // Unchanged: the very object published before (its text is cached, src/watch/publish-key.ts).
+      else if (c.name === old.facts.name && c.discoveredBy.join() === old.facts.discoveredBy.join()) clusters[i] = old.facts;
+    }
+  }
   // Plain code-unit order: localeCompare's first call loads ICU collation (~7 ms at start).
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   clusters.sort((a, b) => cmp(a.name, b.name) || cmp(a.dataDir, b.dataDir));

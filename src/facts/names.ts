@@ -16,7 +16,7 @@ export function usableClusterName(value: string | null | undefined): string | nu
 }
 
 /** cluster_name from postgresql.auto.conf, else postgresql.conf, of a non-Debian data dir. */
-function configuredName(dataDir: string): string | null {
+export function configuredName(dataDir: string): string | null {
   for (const f of ['postgresql.auto.conf', 'postgresql.conf']) {
     let text: string;
     try {

@@ -28,6 +28,7 @@ export function startExtras(opts: ExtrasOptions): Extras {
   let host: HostFacts | null = null;
   let patroni: Record<string, PatroniFacts> = {};
   let lastPatroniJson = '{}';
+  let lastShape = '';
   let scan: { at: number; value: PatroniScan } | null = null;
   let agent: FleetAgent | null = null;
   let agentKey = '';
@@ -45,7 +46,14 @@ export function startExtras(opts: ExtrasOptions): Extras {
     polling = true;
     try {
       const t = Date.now();
-      if (!scan || t - scan.at > SCAN_EVERY_MS) scan = { at: t, value: host.clusters.some((c) => mayBePatroniManaged(c)) ? scanPatroni() : NO_PATRONI };
+      const rescan = !scan || t - scan.at > SCAN_EVERY_MS;
+      if (rescan) scan = { at: t, value: host.clusters.some((c) => mayBePatroniManaged(c)) ? scanPatroni() : NO_PATRONI };
+      // No cluster of Patroni's at the last look: there is no view to refresh, and what could
+      // make one Patroni's (a daemon started, patroni.dynamic.json written) is seen by the next
+      // scan, or with a change of the clusters (a postmaster started by Patroni).
+      const shape = host.clusters.map((c) => `${c.dataDir}\0${c.pid}\0${c.running}`).join('\n');
+      if (!rescan && lastPatroniJson === '{}' && shape === lastShape) return;
+      lastShape = shape;
       const next: Record<string, PatroniFacts> = {};
       await Promise.all(
         host.clusters.map(async (c) => {

@@ -60,12 +60,15 @@ function ancestors(p: string): string[] {
   return out;
 }
 
-/** The footprint file's text. Pure (given the mount table in the input). */
-export function renderFootprint(input: FootprintInput): string {
-  const head = ['safeops-footprint 1', `heartbeat ${Math.floor(input.heartbeat)}`, `generation ${input.generation}`];
-  const off = (why: string) => [...head, `off ${why}`, 'end'].join('\n') + '\n';
+/** What follows the three header lines (heartbeat, generation): the part a publish may reuse. */
+export type FootprintBodyInput = Omit<FootprintInput, 'heartbeat' | 'generation'>;
+
+const OFF_BODY = (why: string) => `off ${why}\nend\n`;
+
+/** The footprint's lines after its header, `end` included. Pure (given the mount table in the input). */
+export function renderFootprintBody(input: FootprintBodyInput): string {
   const reason = offReason(input);
-  if (reason) return off(reason);
+  if (reason) return OFF_BODY(reason);
   const places = new Set<string>();
   for (const c of input.host!.clusters) {
     places.add(c.dataDir);
@@ -85,16 +88,47 @@ export function renderFootprint(input: FootprintInput): string {
   }
   const above = new Set<string>();
   for (const p of [...paths, ...roots]) for (const a of ancestors(p)) if (!paths.has(a)) above.add(a);
-  for (const p of [...paths, ...roots, ...above, ...input.configFiles]) if (!FOOTPRINT_PATH_OK.test(p)) return off('a path with bytes the shells do not read');
-  const lines = [...head, `recursive ${input.host!.unidentifiedPostmasters.length ? 'off' : 'on'}`];
+  for (const p of [...paths, ...roots, ...above, ...input.configFiles]) if (!FOOTPRINT_PATH_OK.test(p)) return OFF_BODY('a path with bytes the shells do not read');
+  const lines = [`recursive ${input.host!.unidentifiedPostmasters.length ? 'off' : 'on'}`];
   if (input.mountsFingerprint) lines.push(`mounts ${input.mountsFingerprint}`);
   for (const f of input.configFiles) lines.push(`config ${f}`);
   for (const p of [...paths].sort()) lines.push(`path ${p}`);
   for (const r of [...roots].sort()) lines.push(`root ${r}`);
   for (const a of [...above].sort()) lines.push(`above ${a}`);
   lines.push('end');
-  const text = lines.join('\n') + '\n';
-  return text.length > FOOTPRINT_MAX_BYTES ? off('too many paths') : text;
+  return lines.join('\n') + '\n';
+}
+
+/** Header and body into the file's text; too long a text turns the fast path off. */
+function assemble(heartbeat: number, generation: string, body: string): string {
+  const head = `safeops-footprint 1\nheartbeat ${Math.floor(heartbeat)}\ngeneration ${generation}\n`;
+  const text = head + body;
+  return text.length > FOOTPRINT_MAX_BYTES ? head + OFF_BODY('too many paths') : text;
+}
+
+/** The footprint file's text. Pure (given the mount table in the input). */
+export function renderFootprint(input: FootprintInput): string {
+  return assemble(input.heartbeat, input.generation, renderFootprintBody(input));
+}
+
+/**
+ * What of the host the footprint's body depends on (offReason and renderFootprintBody read no
+ * more): a publish with the same shape, config and mount table writes the same body. Kept per
+ * host object: a gather makes a new one at every SQL poll, the heartbeat publishes in between.
+ */
+const shapes = new WeakMap<object, string>();
+export function footprintShape(host: FootprintInput['host']): string {
+  if (!host) return 'null';
+  let s = shapes.get(host);
+  if (s === undefined) {
+    s = JSON.stringify([
+      host.problems.length,
+      host.unidentifiedPostmasters.length,
+      host.clusters.map((c) => [c.dataDir, c.footprint.map((f) => f.path), c.problems.some((p) => UNSURE.test(p))]),
+    ]);
+    shapes.set(host, s);
+  }
+  return s;
 }
 
 export interface FootprintPublisher {
@@ -124,25 +158,42 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
     }
     return null;
   };
+  // The last mount table read (and what is derived from it), and the last body with its key:
+  // a heartbeat publish with nothing changed only rewrites the header (the render, with an alias
+  // lookup per path in the mount table, was most of a publish).
+  let parsedFrom: string | null | undefined;
+  let mounts: Mount[] = [];
+  let mountsPrint: string | null = null;
+  let bodyKey: string | null = null;
+  let bodyMountText: string | null = null;
+  let body = '';
   return {
     publish(dir, host, nowMs) {
       lastMountText = readMountText();
-      const mounts = lastMountText === null ? [] : parseMountInfo(lastMountText);
+      const mountText = lastMountText;
+      if (mountText !== parsedFrom) {
+        parsedFrom = mountText;
+        mounts = mountText === null ? [] : parseMountInfo(mountText);
+        mountsPrint = mountText === null ? null : fingerprint(mountText);
+      }
       // The config as the Node guard would read it now (a broken file must switch the fast path off).
       const loaded = loadConfig(env);
       const degraded = loaded.protectionDegraded ? (loaded.problems[0]?.file ?? 'config') : null;
       const files = configFiles(env).map((f) => f.file);
       const protect = resolveProtected(loaded.config.protect, mounts).map((p) => p.real);
       const roots = loaded.config.discovery.roots.map((r) => canonical(r).real);
-      const body = { host, protect, degraded, configFiles: files, roots, mounts, mountsFingerprint: lastMountText === null ? null : fingerprint(lastMountText) };
-      let text = renderFootprint({ ...body, heartbeat: nowMs / 1000, generation: `${boot}-${gen}` });
-      const withoutHead = text.split('\n').slice(3).join('\n');
-      if (withoutHead !== lastBody) {
-        gen += 1;
-        lastBody = withoutHead;
-        text = renderFootprint({ ...body, heartbeat: nowMs / 1000, generation: `${boot}-${gen}` });
+      const key = JSON.stringify([footprintShape(host), degraded, files, protect, roots]);
+      if (key !== bodyKey || mountText !== bodyMountText) {
+        const next = renderFootprintBody({ host, protect, degraded, configFiles: files, roots, mounts, mountsFingerprint: mountsPrint });
+        if (next !== lastBody) {
+          gen += 1;
+          lastBody = next;
+        }
+        bodyKey = key;
+        bodyMountText = mountText;
+        body = next;
       }
-      writeAtomic(dir, 'footprint', text);
+      writeAtomic(dir, 'footprint', assemble(nowMs / 1000, `${boot}-${gen}`, body));
     },
     mountsChanged() {
       return readMountText() !== lastMountText;

@@ -9,6 +9,7 @@ import { addSqlFacts, gatherFileFacts, snapshotProc, type GatherEdge, type ProcS
 import { isPostmasterArgv, readCmdline, serverBinary } from '../facts/proc.js';
 import type { HostFacts } from '../facts/types.js';
 import type { GatherRequest } from './events.js';
+import { createClusterReuse } from './reuse.js';
 import { carriedClusters, dirsToRead, discoveryConfig, emptyPidWatch, pollReadsFiles, scanForPostmaster, snapshotStale, sqlDeadlineMs, sqlLost, sqlStillHolds, type ProcessKind } from './gather-policy.js';
 
 export interface GatherContext {
@@ -67,6 +68,7 @@ export function createGatherer(mono: () => number = () => performance.now()): Ga
     return host;
   };
   let pidWatch = emptyPidWatch();
+  const kept = createClusterReuse();
   // /proc's postmasters and the mount table, kept between gathers: reading every process's
   // command line at each of the many gathers a burst of file events asks for would cost more
   // than everything else. Refreshed by full gathers, when a postmaster starts, and every
@@ -99,7 +101,11 @@ export function createGatherer(mono: () => number = () => performance.now()): Ga
     // now (a stopped cluster outside the scanned roots); without PG_VERSION they are dropped.
     const extra = dirsToRead(ctx.known, carried).map((p) => ({ path: p, by: 'watcher' as const }));
     const fresh = newPostmaster() || newProc || req.scope === 'all';
-    const host = gatherFileFacts({ config: discoveryConfig(req, ctx.config), edge: ctx.edge, useWatcher: false, extra }, procSnapshot(fresh));
+    const snapshot = procSnapshot(fresh);
+    // A rediscovery keeps the facts of stopped clusters whose files did not change (reuse.ts).
+    const reuse = req.rediscover ? kept.begin(snapshot.mounts) : undefined;
+    const host = gatherFileFacts({ config: discoveryConfig(req, ctx.config), edge: ctx.edge, useWatcher: false, extra, reuse }, snapshot);
+    if (req.rediscover) kept.retain(host.clusters.map((c) => c.dataDir));
     for (const c of host.clusters) if (c.discoveredBy.length > 1) c.discoveredBy = c.discoveredBy.filter((b) => b !== 'watcher');
     if (carried.length && prev) {
       const read = new Set(host.clusters.map((c) => c.dataDir));

@@ -73,14 +73,17 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
   const gatherer = createGatherer();
   const footprint = startFootprint({ dir: opts.stateDir, env, host: () => state.host, log }); // the shells' fast path (docs/fast-path.md)
   const debug = Boolean(env.SAFEOPS_DEBUG);
-  // SAFEOPS_DEBUG: one line per effect, and every 10 s how many events of each kind came in.
+  // SAFEOPS_DEBUG: one line per effect, and every 10 s how many events of each kind came in and
+  // the CPU their handling took (the reducer and the effects it asked for; gathers are logged apart).
   const counts: Record<string, number> = {};
+  const cpuMs: Record<string, number> = {};
   const debugTimer = debug
     ? setInterval(() => {
         const m = process.memoryUsage();
         const mb = (n: number) => (n / 1048576).toFixed(1);
-        log(`debug: events in 10 s: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; memory MB rss=${mb(m.rss)} heap=${mb(m.heapUsed)}/${mb(m.heapTotal)} external=${mb(m.external)}`);
+        log(`debug: events in 10 s: ${Object.entries(counts).map(([k, v]) => `${k}=${v} (${(cpuMs[k] ?? 0).toFixed(1)} ms)`).join(' ') || 'none'}; memory MB rss=${mb(m.rss)} heap=${mb(m.heapUsed)}/${mb(m.heapTotal)} external=${mb(m.external)}`);
         for (const k of Object.keys(counts)) delete counts[k];
+        for (const k of Object.keys(cpuMs)) delete cpuMs[k];
       }, 10_000)
     : null;
   const queue: WatchEvent[] = [];
@@ -95,6 +98,7 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
     try {
       while (queue.length) {
         const ev = queue.shift()!;
+        const cpu0 = debug ? process.cpuUsage() : null;
         const r = reduce(state, ev, clock.now());
         state = r.state;
         let publishFailed = false;
@@ -106,6 +110,10 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
             // A bug or a surprise in one effect must not stop the watcher.
             log(`internal error running ${eff.type}: ${e instanceof Error ? e.message : String(e)}`);
           }
+        }
+        if (cpu0) {
+          const c = process.cpuUsage(cpu0);
+          cpuMs[ev.type] = (cpuMs[ev.type] ?? 0) + (c.user + c.system) / 1000;
         }
       }
     } finally {
@@ -136,9 +144,16 @@ export async function startWatcher(opts: WatchOptions): Promise<Watcher> {
       settled = true;
       dispatch({ type: 'gather-failed', seq: eff.seq, error: `no answer within ${gatherTimeoutMs(config)} ms` });
     }, gatherTimeoutMs(config));
+    // SAFEOPS_DEBUG: what each gather cost (the process's CPU meanwhile, so an upper bound).
+    const cpu0 = debug ? process.cpuUsage() : null;
+    const t0 = debug ? performance.now() : 0;
     gatherer.gather(eff, { config, edge: opts.edge, known: knownDirs(state), previous: state.host }).then(
       (host) => {
         clearTimeout(guard);
+        if (cpu0) {
+          const c = process.cpuUsage(cpu0);
+          log(`debug: gather #${eff.seq} done: ${host.clusters.length} cluster(s), ${((c.user + c.system) / 1000).toFixed(1)} ms CPU, ${(performance.now() - t0).toFixed(1)} ms wall`);
+        }
         if (!settled) dispatch({ type: 'facts', seq: eff.seq, host });
       },
       (e: unknown) => {

@@ -1,9 +1,12 @@
 // The footprint file for the shells' fast path (src/watch/footprint.ts): what it lists, and every
 // reason it says `off` instead (fail closed).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterFacts, HostFacts } from '../../src/facts/types.js';
 import type { Mount } from '../../src/facts/mounts.js';
-import { renderFootprint, type FootprintInput } from '../../src/watch/footprint.js';
+import { createFootprintPublisher, renderFootprint, type FootprintInput } from '../../src/watch/footprint.js';
 import { cluster } from './fixtures.js';
 
 const host = (clusters: ClusterFacts[], extra: Partial<HostFacts> = {}): HostFacts => ({
@@ -62,5 +65,51 @@ describe('renderFootprint', () => {
   it('a SQL problem of a running cluster does not turn it off (its places are known)', () => {
     const c = cluster('running-primary', '/var/lib/postgresql/15/main', { problems: ['connection refused'] });
     expect(lines(renderFootprint(input({ host: host([c]) })))).toContain('path /var/lib/postgresql/15/main');
+  });
+});
+
+describe('createFootprintPublisher: a heartbeat rewrites the header, a change the body', () => {
+  // Real files: a state dir and a config file in a temp dir (the publisher reads the config as
+  // the Node guard would, and the mount table, at every publish).
+  const setup = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeops-fp-'));
+    const config = path.join(dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ protect: [] }));
+    const pub = createFootprintPublisher({ SAFEOPS_CONFIG: config, HOME: dir });
+    const read = () => lines(fs.readFileSync(path.join(dir, 'footprint'), 'utf8'));
+    return { dir, config, pub, read, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  };
+
+  it('keeps the generation while nothing changes, and moves it with the clusters, the config and only then', () => {
+    const t = setup();
+    try {
+      const h1 = host([cluster('stopped', '/srv/pg/one')]);
+      t.pub.publish(t.dir, h1, 1_000_000);
+      const first = t.read();
+      expect(first).toContain('path /srv/pg/one');
+      // Heartbeats: the same facts (also as a new object, as every SQL poll makes): only the heartbeat moves.
+      t.pub.publish(t.dir, h1, 1_002_000);
+      t.pub.publish(t.dir, host([cluster('stopped', '/srv/pg/one')]), 1_003_000);
+      const beat = t.read();
+      expect(beat[1]).toBe('heartbeat 1003');
+      expect(beat[2]).toBe(first[2]);
+      expect(beat.slice(3)).toEqual(first.slice(3));
+      // Another cluster: a new generation listing it.
+      t.pub.publish(t.dir, host([cluster('stopped', '/srv/pg/one'), cluster('stopped', '/srv/pg/two')]), 1_004_000);
+      const more = t.read();
+      expect(more[2]).not.toBe(first[2]);
+      expect(more).toContain('path /srv/pg/two');
+      // The config file changes (no event needed): the protected path is listed at the next heartbeat.
+      fs.writeFileSync(t.config, JSON.stringify({ protect: [{ path: '/srv/wal-archive' }] }));
+      t.pub.publish(t.dir, host([cluster('stopped', '/srv/pg/one'), cluster('stopped', '/srv/pg/two')]), 1_005_000);
+      expect(t.read()).toContain('path /srv/wal-archive');
+      expect(t.read()[2]).not.toBe(more[2]);
+      // A broken config file: off at the next heartbeat.
+      fs.writeFileSync(t.config, '{ not json');
+      t.pub.publish(t.dir, host([cluster('stopped', '/srv/pg/one')]), 1_006_000);
+      expect(t.read()).toContain('off config problem');
+    } finally {
+      t.done();
+    }
   });
 });
