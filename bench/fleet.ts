@@ -20,7 +20,7 @@ import { createStandby, initPrimary, makeTempRoot, pgBin, psql, stopNode, type P
 import { cpuSeconds, rssKb } from '../test/support/proc.js';
 import { benchTempDir } from './temp.js';
 import { watcherNodeFlags } from './unit-flags.js';
-import { sleep, waitUntil } from './wait.js';
+import { SETTLE_MS, sleep, waitUntil } from './wait.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 
@@ -292,6 +292,7 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
   const standby = await createStandby(primary, { root, name: 'idle-standby' });
   // A set that has committed something and then gone quiet (the standby has a last replayed commit that ages).
   await psql(primary, 'create table idle_bench (x int); insert into idle_bench values (1)');
+  const startedAt = Date.now();
   const withFleet = startWatcher({ name: 'fleet-host', roots: [root], etcd: etcd.endpoint, prefix, dir });
   const without = startWatcher({ name: 'plain-host', roots: [root], etcd: null, prefix, dir });
   let sim: Awaited<ReturnType<typeof startSimulator>> | null = null;
@@ -314,8 +315,9 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
     sim = await startSimulator(etcd.endpoint, prefix, mine, count);
     await waitUntil(() => (stateDoc(withFleet)?.fleet?.sets[0]?.members.length ?? 0) >= count + 2, 60_000, `the fleet watcher to see ${count + 2} members`, () => describe(withFleet));
     await waitUntil(() => localRole(without, primary.dataDir) === 'primary' && localRole(without, standby.dataDir) === 'standby', 60_000, 'the plain watcher\'s prompt', () => describe(without));
-    // Steady state: start-up work settles first (as the watcher part), then the windows.
-    await sleep(ctx.quick ? 5000 : 12_000);
+    // Steady state: start-up work settles first (as the watcher part: SETTLE_MS after the start),
+    // and so does the burst of 200 new members (a view, the state file, V8's heap), then the windows.
+    await sleep(ctx.quick ? 5000 : Math.max(20_000, SETTLE_MS - (Date.now() - startedAt)));
     const windowMs = 10_000;
     const nWindows = ctx.quick ? 1 : 3;
     await sim.idle();
@@ -364,7 +366,7 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
       ok: writeCount === 0 && revision === 0 && keepAlives > 0,
     });
     if (WATCHER_NODE_FLAGS.includes('--trace-gc')) ctx.log(withFleet.out.filter((l) => /Scavenge|Mark/.test(l)).slice(-12).join('\n'));
-    if (process.env.SAFEOPS_DEBUG) ctx.log(withFleet.out.filter((l) => l.includes('memory')).slice(-4).join('\n') + '\n' + without.out.filter((l) => l.includes('memory')).slice(-2).join('\n'));
+    if (process.env.SAFEOPS_DEBUG) ctx.log(withFleet.out.filter((l) => l.includes('memory')).slice(-6).join('\n') + '\n' + without.out.filter((l) => l.includes('memory')).slice(-2).join('\n'));
     if (s1.failed) ctx.log(`fleet-idle: ${s1.failed} simulated keep-alive(s) failed`);
     return promptFile(withFleet);
   } finally {

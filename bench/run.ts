@@ -12,7 +12,7 @@ import { cleanEnv, interactiveShell, TmuxServer } from '../test/support/tmux.js'
 import { benchFleet } from './fleet.js';
 import { benchTempDir } from './temp.js';
 import { watcherNodeFlags } from './unit-flags.js';
-import { sleep, waitUntil } from './wait.js';
+import { SETTLE_MS, sleep, waitUntil } from './wait.js';
 
 type Row = { what: string; value: string; budget: string; ok: boolean | null };
 const rows: Row[] = [];
@@ -242,13 +242,16 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
   const standby = await createStandby(primary, { root, name: 'fp-standby' });
   for (let i = 0; i < 17; i++) execFileSync('cp', ['-a', copy.dataDir, path.join(root, `fp-copy-${i}`)]);
   const stateDir = tmpfsStateDir();
+  const started = Date.now();
   const w = startWatcher(stateDir, env);
   try {
     await waitUntil(() => (readPrompt(stateDir).match(/standby fp-standby/) ? true : null), 30_000);
-    // Idle means steady state: let start-up work settle first (first discovery, then V8's
-    // post-start-up GC and compilation: ~0.5 % of a first 10 s window alone), as the
-    // watch-resources test does; then the median of three windows (one host hiccup is not idle).
-    await sleep(12_000);
+    // Idle means steady state: start-up is over once the first rediscovery (at 30 s) has checked
+    // the first read, and V8 has compiled what runs all the time (the watcher's first minute costs
+    // ~1.5-3 % of a core); reported apart. Then the median of three windows (one host hiccup is
+    // not idle).
+    await sleep(Math.max(12_000, SETTLE_MS - (Date.now() - started)));
+    const startupPct = (cpuSeconds(w.pid!) / ((Date.now() - started) / 1000)) * 100;
     const windowMs = quick ? 5000 : 10_000;
     const windows: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
@@ -261,7 +264,8 @@ async function benchWatcherFootprint(root: string, primary: PgNode, env: NodeJS.
     const rss = rssKb(w.pid!) / 1024;
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { clusters: unknown[] };
     rows.push({ what: `watcher with ${state.clusters.length} clusters (2 running + stopped copies): RSS`, value: `${rss.toFixed(1)} MB`, budget: '<= 80 MB', ok: rss <= 80 });
-    rows.push({ what: 'watcher idle CPU (default intervals: SQL every 2 s; state dir on tmpfs like /run)', value: `${pct.toFixed(2)} % (median of ${windows.length} windows of ${windowMs / 1000} s: ${windows.map((x) => x.toFixed(2)).join(', ')})`, budget: '<= 1 %', ok: pct <= 1 });
+    rows.push({ what: `watcher start-up: CPU from its start until steady state (${SETTLE_MS / 1000} s: first discovery, the first rediscovery, V8 compiling)`, value: `${startupPct.toFixed(2)} %`, budget: 'reported', ok: null });
+    rows.push({ what: `watcher idle CPU once settled (default intervals: SQL every 2 s; state dir on tmpfs like /run)`, value: `${pct.toFixed(2)} % (median of ${windows.length} windows of ${windowMs / 1000} s: ${windows.map((x) => x.toFixed(2)).join(', ')})`, budget: '<= 1 %', ok: pct <= 1 });
   } finally {
     w.kill('SIGTERM');
     await stopNode(standby, 'immediate');

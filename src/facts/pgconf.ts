@@ -44,12 +44,25 @@ export function settingFromConf(text: string, name: string): string | null {
   return last === null ? null : (parsePgConf(last).get(name.toLowerCase()) ?? null);
 }
 
-export function readPgConf(file: string): Map<string, string> | null {
+/** The last parse of each file, by its text: the watcher reads the same few files every poll
+ *  (archive_command for the fleet's reports, primary_conninfo), and they rarely change. */
+const parsed = new Map<string, { text: string; conf: ReadonlyMap<string, string> }>();
+const PARSED_MAX = 256;
+
+/** A config file's settings (read every time; parsed again only when its text changed). */
+export function readPgConf(file: string): ReadonlyMap<string, string> | null {
+  let text: string;
   try {
-    return parsePgConf(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return null;
   }
+  const hit = parsed.get(file);
+  if (hit && hit.text === text) return hit.conf;
+  const conf = parsePgConf(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(file, { text, conf });
+  return conf;
 }
 
 /** host and port from a libpq conninfo string (`host=10.0.0.5 port=5432 user=…`) or URI. Pure. */

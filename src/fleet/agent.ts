@@ -8,7 +8,7 @@
 import type { FleetConfig } from '../config/fleet.js';
 import type { HostFacts } from '../facts/types.js';
 import { coalescing } from '../util/coalesce.js';
-import { CALL_TIMEOUT_MS, clientOptions, leaseTtl, loadEtcdClient, memberKey, within } from './etcd-client.js';
+import { CALL_TIMEOUT_MS, clientOptions, keepAliveStream, leaseTtl, loadEtcdClient, memberKey, within } from './etcd-client.js';
 import { buildReport, reportKey } from './report.js';
 import type { FleetView, MemberReport } from './types.js';
 import { parseReport } from './validate.js';
@@ -48,6 +48,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
   const ttl = leaseTtl(opts.intervalMs, cfg.leaseTtlSeconds);
   const { Etcd3, noop } = await loadEtcdClient();
   const client: Client = new Etcd3({ ...clientOptions(cfg), faultHandling: { host: () => noop, global: noop } });
+  const keepAlives = keepAliveStream(client.leaseClient);
 
   let stopped = false;
   let lease: Lease | null = null;
@@ -196,7 +197,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
     if (!lease) await regrant();
     else if (keepAlive) {
       // Keep-alive (and learn whether the lease still exists: etcd may have expired it while we were cut off).
-      const res = await within(lease.keepaliveOnce(), CALL_TIMEOUT_MS, 'lease keep-alive');
+      const res = await keepAlives.once(await within(lease.grant(), CALL_TIMEOUT_MS, 'lease id'));
       if (Number(res.TTL) <= 0) {
         opts.log('fleet: our lease had expired (etcd unreachable for too long): writing every report again');
         await regrant();
@@ -290,6 +291,7 @@ export async function startFleetAgent(opts: AgentOptions): Promise<FleetAgent> {
       for (const w of watchers.values()) void w.cancel().catch(() => undefined);
       // The lease is left to expire: peers then see "no report" for this host, as they should.
       lease?.release();
+      keepAlives.close();
       client.close();
     },
   };
