@@ -342,6 +342,8 @@ async function benchIdle(ctx: FleetBenchContext, etcd: Etcd, dir: string): Promi
     const etcdPct = ((cpuSeconds(etcd.proc!.pid!) - etcdTicks0) / span) * 100;
     const rss = { fleet: rssKb(withFleet.proc.pid!) / 1024, plain: rssKb(without.proc.pid!) / 1024 };
     const members = stateDoc(withFleet)?.fleet?.sets[0]?.members.length ?? 0;
+    const silent = (stateDoc(withFleet)?.fleet?.sets ?? []).flatMap((s) => s.members.filter((m) => (m as { expired?: boolean }).expired).map((m) => `${m.host}:${m.cluster}`));
+    if (silent.length) ctx.log(`fleet-idle: members without a report during the windows: ${silent.join(', ')}`);
     const d = (k: string) => (m1.sums.get(k) ?? 0) - (m0.sums.get(k) ?? 0);
     const rpc = (k: string) => (m1.byMethod.get(k) ?? 0) - (m0.byMethod.get(k) ?? 0);
     const simKeepAlives = s1.sent + s1.failed - (s0.sent + s0.failed);

@@ -11,6 +11,7 @@ export async function waitUntil<T>(check: () => T | null | undefined | false, ti
   }
 }
 
-/** A watcher is in its steady state this long after it started: its first rediscovery (30 s) has
+/** A watcher is in its steady state this long after it started (SAFEOPS_BENCH_SETTLE_MS: longer, e.g.
+ *  under --cpu-prof, which slows it several times over): its first rediscovery (30 s) has
  *  checked the first read, and V8 has compiled what runs all the time. Idle CPU is measured after. */
-export const SETTLE_MS = 45_000;
+export const SETTLE_MS = Number(process.env.SAFEOPS_BENCH_SETTLE_MS ?? 45_000);

@@ -96,6 +96,17 @@ function lagWords(sec: number | null): string {
  */
 export function fleetSegment(view: FleetView | null): string {
   if (!view) return '';
+  // Once per view (views are never changed once made): the prompt's label asks at every heartbeat.
+  let seg = segments.get(view);
+  if (seg === undefined) {
+    seg = segmentOf(view);
+    segments.set(view, seg);
+  }
+  return seg;
+}
+const segments = new WeakMap<FleetView, string>();
+
+function segmentOf(view: FleetView): string {
   const parts: string[] = [];
   if (!view.connected) parts.push(view.ageSeconds === null ? 'fleet unknown' : `fleet stale ${coarseAge(view.ageSeconds).replace(' ', '')}`);
   const seen = new Set<string>();

@@ -171,11 +171,28 @@ export function writeAtomic(dir: string, name: string, content: string, mode = 0
 }
 
 /** Publish: state.json first (when given), then prompt (a shell that sees the new prompt finds the facts behind it). */
+/**
+ * state.json's text. The fleet view (most of the document with 200 members) is written out once
+ * per view object, not at every state refresh: views are never changed once made (src/fleet/agent.ts).
+ */
+const fleetTexts = new WeakMap<object, string>();
+export function docText(doc: StateDoc): string {
+  const { fleet, ...rest } = doc as StateDoc & { fleet?: unknown };
+  if (!fleet || typeof fleet !== 'object') return JSON.stringify(doc);
+  let f = fleetTexts.get(fleet);
+  if (f === undefined) {
+    f = JSON.stringify(fleet);
+    fleetTexts.set(fleet, f);
+  }
+  const head = JSON.stringify(rest);
+  return head === '{}' ? `{"fleet":${f}}` : `${head.slice(0, -1)},"fleet":${f}}`;
+}
+
 export function publishFiles(dir: string, doc: StateDoc | null, prompt: string, mode: StateDirMode): void {
   // Through a descriptor of the state dir, checked at each publish (util/state-dir.ts).
   const write = () =>
     withStateDirFd(dir, (d) => {
-      if (doc) writeAtomic(d, 'state.json', JSON.stringify(doc) + '\n');
+      if (doc) writeAtomic(d, 'state.json', docText(doc) + '\n');
       writeAtomic(d, 'prompt', prompt);
     });
   try {

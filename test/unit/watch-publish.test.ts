@@ -9,6 +9,7 @@ import { cluster as base } from './fixtures.js';
 import {
   buildStateDoc,
   clusterPromptRole,
+  docText,
   ensureStateDir,
   hostRole,
   publishFiles,
@@ -175,5 +176,18 @@ describe('writing the state dir', () => {
     fs.writeFileSync(path.join(dir, '.state.json.999999999.tmp'), 'half');
     removeStaleTemps(dir);
     expect(fs.existsSync(path.join(dir, '.state.json.999999999.tmp'))).toBe(false);
+  });
+});
+
+describe('docText: state.json with the fleet view written out once per view', () => {
+  it('reads back as the document itself, with and without a fleet, and a view changed for a new one is written anew', () => {
+    const doc = buildStateDoc({ host: { hostname: 'db-01', shortHostname: 'db-01', clusters: [base('running-primary')], unidentifiedPostmasters: [], observedAt: '2025-01-01T00:00:00.000Z', problems: [] }, alerts: [], nowMs: 1_763_780_000_000, pid: 42 });
+    expect(JSON.parse(docText(doc))).toEqual(JSON.parse(JSON.stringify(doc)));
+    const view = { self: 'db-01', connected: true, sets: [{ systemIdentifier: '7', members: [{ host: 'db-02', role: 'standby' }] }] };
+    const withFleet = { ...doc, fleet: view };
+    expect(JSON.parse(docText(withFleet))).toEqual(JSON.parse(JSON.stringify(withFleet)));
+    const next = { ...view, sets: [{ systemIdentifier: '7', members: [{ host: 'db-02', role: 'primary' }] }] };
+    expect(JSON.parse(docText({ ...doc, fleet: next } as typeof doc)).fleet.sets[0].members[0].role).toBe('primary');
+    expect(JSON.parse(docText({ ...doc, fleet: null } as typeof doc))).toEqual(JSON.parse(JSON.stringify({ ...doc, fleet: null })));
   });
 });
