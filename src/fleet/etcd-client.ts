@@ -87,8 +87,13 @@ export function keepAliveStream(leaseClient: LeaseClientT) {
       }
     }
   };
+  let closed = false;
   const open = async (): Promise<Stream> => {
     const s = await leaseClient.leaseKeepAlive();
+    if (closed) {
+      s.end(); // opened while the agent stopped: not kept
+      throw new Error('closed');
+    }
     s.on('data', (res: KeepAliveResponse) => {
       if (stream === s) waiting.shift()?.resolve(res);
     });
@@ -121,6 +126,7 @@ export function keepAliveStream(leaseClient: LeaseClientT) {
       }
     },
     close(): void {
+      closed = true;
       drop(new Error('closed'));
     },
   };

@@ -3,6 +3,7 @@
 // with no standby anywhere, version drift between members.
 import type { FleetAlert, FleetMember, FleetSet, FleetView, MemberReport } from './types.js';
 import { ROLE_WORD } from '../contract.js';
+import { oncePer } from '../util/memo.js';
 
 /** A member whose key vanished is remembered (and alerted on) this long. */
 export const SILENT_KEEP_MS = 10 * 60_000;
@@ -95,18 +96,11 @@ function lagWords(sec: number | null): string {
  * "fleet stale 40 s" first when etcd cannot be reached). Coarse on purpose: it changes rarely.
  */
 export function fleetSegment(view: FleetView | null): string {
-  if (!view) return '';
   // Once per view (views are never changed once made): the prompt's label asks at every heartbeat.
-  let seg = segments.get(view);
-  if (seg === undefined) {
-    seg = segmentOf(view);
-    segments.set(view, seg);
-  }
-  return seg;
+  return view ? segmentOf(view) : '';
 }
-const segments = new WeakMap<FleetView, string>();
 
-function segmentOf(view: FleetView): string {
+const segmentOf = oncePer((view: FleetView): string => {
   const parts: string[] = [];
   if (!view.connected) parts.push(view.ageSeconds === null ? 'fleet unknown' : `fleet stale ${coarseAge(view.ageSeconds).replace(' ', '')}`);
   const seen = new Set<string>();
@@ -120,7 +114,7 @@ function segmentOf(view: FleetView): string {
     }
   }
   return parts.join(', ');
-}
+});
 
 /** The members of the set of a local cluster (by data dir), or null. */
 export function setOf(view: FleetView | null | undefined, dataDir: string, self: string): FleetMember[] | null {

@@ -12,6 +12,7 @@ import { canonical } from '../facts/paths.js';
 import { resolveProtected } from '../facts/resolve.js';
 import type { HostFacts } from '../facts/types.js';
 import { fingerprint } from '../util/fingerprint.js';
+import { oncePer } from '../util/memo.js';
 import { removeStaleTemps, writeAtomic } from './publish.js';
 import { FOOTPRINT_MAX_BYTES, FOOTPRINT_PATH_OK } from '../contract.js';
 
@@ -116,20 +117,14 @@ export function renderFootprint(input: FootprintInput): string {
  * more): a publish with the same shape, config and mount table writes the same body. Kept per
  * host object: a gather makes a new one at every SQL poll, the heartbeat publishes in between.
  */
-const shapes = new WeakMap<object, string>();
-export function footprintShape(host: FootprintInput['host']): string {
-  if (!host) return 'null';
-  let s = shapes.get(host);
-  if (s === undefined) {
-    s = JSON.stringify([
-      host.problems.length,
-      host.unidentifiedPostmasters.length,
-      host.clusters.map((c) => [c.dataDir, c.footprint.map((f) => f.path), c.problems.some((p) => UNSURE.test(p))]),
-    ]);
-    shapes.set(host, s);
-  }
-  return s;
-}
+const shapeOf = oncePer((host: NonNullable<FootprintInput['host']>) =>
+  JSON.stringify([
+    host.problems.length,
+    host.unidentifiedPostmasters.length,
+    host.clusters.map((c) => [c.dataDir, c.footprint.map((f) => f.path), c.problems.some((p) => UNSURE.test(p))]),
+  ]),
+);
+export const footprintShape = (host: FootprintInput['host']): string => (host ? shapeOf(host) : 'null');
 
 export interface FootprintPublisher {
   /** Write the footprint with a new heartbeat (contents recomputed from `host` and the mount table now). */
@@ -165,7 +160,6 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
   let mounts: Mount[] = [];
   let mountsPrint: string | null = null;
   let bodyKey: string | null = null;
-  let bodyMountText: string | null = null;
   let body = '';
   return {
     publish(dir, host, nowMs) {
@@ -175,6 +169,7 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
         parsedFrom = mountText;
         mounts = mountText === null ? [] : parseMountInfo(mountText);
         mountsPrint = mountText === null ? null : fingerprint(mountText);
+        bodyKey = null; // another mount table: the body is rendered again
       }
       // The config as the Node guard would read it now (a broken file must switch the fast path off).
       const loaded = loadConfig(env);
@@ -183,14 +178,13 @@ export function createFootprintPublisher(env: NodeJS.ProcessEnv): FootprintPubli
       const protect = resolveProtected(loaded.config.protect, mounts).map((p) => p.real);
       const roots = loaded.config.discovery.roots.map((r) => canonical(r).real);
       const key = JSON.stringify([footprintShape(host), degraded, files, protect, roots]);
-      if (key !== bodyKey || mountText !== bodyMountText) {
+      if (key !== bodyKey) {
         const next = renderFootprintBody({ host, protect, degraded, configFiles: files, roots, mounts, mountsFingerprint: mountsPrint });
         if (next !== lastBody) {
           gen += 1;
           lastBody = next;
         }
         bodyKey = key;
-        bodyMountText = mountText;
         body = next;
       }
       writeAtomic(dir, 'footprint', assemble(nowMs / 1000, `${boot}-${gen}`, body));

@@ -3,6 +3,7 @@
 // facts: every field of the document is in it, but for the ones named in VOLATILE, and so is every
 // line of the prompt file but its heartbeat. A new field in the document changes the key without
 // anyone remembering to add it here. docs/watcher-flow.md.
+import { oncePer } from '../util/memo.js';
 import type { StateDoc } from './events.js';
 
 /** A tree of paths into the document: `true` leaves a key out, `*` stands for any array index or key. */
@@ -95,15 +96,7 @@ function next(skip: PathTree | undefined, key: string): PathTree | true | undefi
  * never alters one it gave out (src/fleet/agent.ts), and with 200 members the view is most of the
  * document, which would otherwise be written out again at every gather.
  */
-const fleetTexts = new WeakMap<object, string>();
-function fleetText(fleet: object): string {
-  let t = fleetTexts.get(fleet);
-  if (t === undefined) {
-    t = stableText(fleet, VOLATILE.fleet as PathTree);
-    fleetTexts.set(fleet, t);
-  }
-  return t;
-}
+const fleetText = oncePer((fleet: object) => stableText(fleet, VOLATILE.fleet as PathTree));
 
 /**
  * Each cluster's text, once per cluster object: a gather makes new objects for the clusters it
@@ -111,16 +104,8 @@ function fleetText(fleet: object): string {
  * never altering a cluster it published (src/watch/gatherer.ts). With 21 clusters, 19 of them
  * stopped, most of the key would otherwise be written out again at every poll.
  */
-const clusterTexts = new WeakMap<object, string>();
-function clusterText(c: unknown): string {
-  if (c === null || typeof c !== 'object') return stableText(c);
-  let t = clusterTexts.get(c);
-  if (t === undefined) {
-    t = stableText(c, (VOLATILE.clusters as PathTree)['*'] as PathTree);
-    clusterTexts.set(c, t);
-  }
-  return t;
-}
+const clusterObjectText = oncePer((c: object) => stableText(c, (VOLATILE.clusters as PathTree)['*'] as PathTree));
+const clusterText = (c: unknown): string => (c === null || typeof c !== 'object' ? stableText(c) : clusterObjectText(c));
 
 /** The key of a publish: equal keys mean nothing worth publishing changed. */
 export function publishKey(doc: StateDoc, prompt: string): string {

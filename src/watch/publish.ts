@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterFacts, HostFacts } from '../facts/types.js';
 import type { Alert, ClusterPromptRole, PromptRole, StateDoc } from './events.js';
+import { oncePer } from '../util/memo.js';
 import { withStateDirFd } from '../util/state-dir.js';
 import { PROMPT_ALERTS_MAX, PROMPT_CHARSET, PROMPT_FIRST_LINE, PROMPT_LINE_MAX, ROLE_WORD } from '../contract.js';
 
@@ -175,15 +176,11 @@ export function writeAtomic(dir: string, name: string, content: string, mode = 0
  * state.json's text. The fleet view (most of the document with 200 members) is written out once
  * per view object, not at every state refresh: views are never changed once made (src/fleet/agent.ts).
  */
-const fleetTexts = new WeakMap<object, string>();
+const fleetJson = oncePer((fleet: object) => JSON.stringify(fleet));
 export function docText(doc: StateDoc): string {
   const { fleet, ...rest } = doc as StateDoc & { fleet?: unknown };
   if (!fleet || typeof fleet !== 'object') return JSON.stringify(doc);
-  let f = fleetTexts.get(fleet);
-  if (f === undefined) {
-    f = JSON.stringify(fleet);
-    fleetTexts.set(fleet, f);
-  }
+  const f = fleetJson(fleet);
   const head = JSON.stringify(rest);
   return head === '{}' ? `{"fleet":${f}}` : `${head.slice(0, -1)},"fleet":${f}}`;
 }
